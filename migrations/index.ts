@@ -1,0 +1,9 @@
+/**
+ * The ordered list of schema migrations, shared by embedded PGlite and native Postgres. Add a file
+ * named `NNNN_what.ts` exporting `up(db)` and list it here; never edit one that has shipped.
+ */
+import * as m0001 from './0001_extensions.ts';
+
+export const migrations = {
+  '0001_extensions': m0001,
+};
