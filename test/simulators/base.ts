@@ -76,3 +76,27 @@ export function writeSse(res: ServerResponse, data: string, event?: string): voi
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Behaviours every provider simulator supports, so one gateway test can drive the same fault
+ * against all six providers. Each simulator renders them in its own provider's wire format.
+ */
+export type SimScript =
+  /** An error response with this HTTP status in the provider's error body shape. */
+  | { kind: 'error'; status: number; retryAfter?: string; retryDelaySeconds?: number; message?: string }
+  /** Accept the request and never answer (timeouts). */
+  | { kind: 'hang' }
+  /** Close the connection without any response (connection errors). */
+  | { kind: 'drop' }
+  /** Stream this many content chunks, then destroy the socket mid-stream. */
+  | { kind: 'cut'; afterChunks: number }
+  /** A normal answer with options: custom text, a delay between stream chunks, usage variants. */
+  | {
+      kind: 'reply';
+      text?: string;
+      chunkDelayMs?: number;
+      /** 'cached': part of the prompt served from the provider's cache; 'reasoning': reasoning tokens/text. */
+      usage?: 'plain' | 'cached' | 'reasoning';
+      /** Send no usage at all (stream cut short by the provider, old servers). */
+      omitUsage?: boolean;
+    };
