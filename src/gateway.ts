@@ -3,38 +3,64 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { Logger } from './log.ts';
+import { createEventStore } from './eventstore/index.ts';
+import type { EventStore } from './eventstore/port.ts';
+import { createProjectionRunner } from './projections/runner.ts';
+import { allProjections } from '../projections/index.ts';
+import { upcast } from './domain/events.ts';
+import { loadAdminToken } from './auth/adminToken.ts';
+import type { AppContext } from './application/context.ts';
 import { createHttpApp } from './http/app.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { projectRoutes } from './http/routes/projects.ts';
+import { auditRoutes } from './http/routes/audit.ts';
 
 /** Everything a running gateway holds; `close` releases it in reverse order of creation. */
 export interface Gateway {
   app: Koa;
+  context: AppContext;
   database: Database;
+  eventStore: EventStore;
   close(): Promise<void>;
 }
 
 /** The composition root: the only place that knows which concrete parts make up the service. */
 export async function createGateway(config: Config, log: Logger): Promise<Gateway> {
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const closers: Array<() => Promise<void>> = [() => database.close()];
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err) => log.error('close failed', { err }));
+    closers.length = 0;
+  };
   try {
+    const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    closers.push(() => database.close());
     const applied = await migrateToLatest(database);
     if (applied.length) log.info('migrations applied', { migrations: applied });
+
+    const eventStore = await createEventStore({ kind: config.EVENT_STORE, database, eventStoreUrl: config.EVENTSTORE_URL, log });
+    closers.push(() => eventStore.close());
+
+    const runner = createProjectionRunner({ database, eventStore, projections: allProjections, upcast, log });
+    await runner.start();
+    closers.push(() => runner.stop());
+
+    const context: AppContext = {
+      config,
+      log,
+      database,
+      eventStore,
+      adminToken: loadAdminToken(config.ADMIN_TOKEN, config.DATA_DIR, log),
+      awaitProjections: (checkpoint, names) => runner.waitFor(checkpoint, names, config.READ_YOUR_WRITES_TIMEOUT_MS),
+    };
 
     const app = createHttpApp({
       log,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
-      routers: [healthRoutes(database)],
+      routers: [healthRoutes(database), projectRoutes(context), auditRoutes(context)],
     });
-    return {
-      app,
-      database,
-      async close() {
-        for (const close of closers.reverse()) await close();
-      },
-    };
+    return { app, context, database, eventStore, close: closeAll };
   } catch (err) {
-    for (const close of closers.reverse()) await close().catch(() => {});
+    await closeAll();
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
 import { scrubText, type Logger } from '../log.ts';
+import { DomainRejection, type RejectionCode } from '../domain/shared/errors.ts';
 
 /**
  * The one error type routes throw. Its status, code and message reach the client as
@@ -43,6 +44,24 @@ export function parseInput<T>(schema: { safeParse(v: unknown): { success: true; 
   return r.data;
 }
 
+const REJECTION_STATUS: Record<RejectionCode, number> = { not_found: 404, conflict: 409, invalid: 400, forbidden: 403, gone: 410 };
+
+/** Errors from below the HTTP layer that have a meaning for the client. */
+function fromKnownError(err: unknown): HttpError | undefined {
+  if (err instanceof DomainRejection) return new HttpError(REJECTION_STATUS[err.code], err.code, err.message);
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (code === 'WRONG_EXPECTED_VERSION') {
+    return new HttpError(409, 'conflict', 'the resource was changed concurrently; retry the request');
+  }
+  if (code === 'PROJECTION_TIMEOUT') {
+    return new HttpError(503, 'read_model_lagging', 'the change was recorded but read models have not caught up yet; retry the read shortly', undefined, { 'retry-after': '1' });
+  }
+  if (code === 'EVENT_STORE_UNAVAILABLE') {
+    return new HttpError(503, 'event_store_unavailable', 'the event store is unavailable; nothing was recorded', undefined, { 'retry-after': '1' });
+  }
+  return undefined;
+}
+
 interface BodyParserError extends Partial<Error> { status?: number; statusCode?: number; type?: string; expose?: boolean }
 
 /** Maps what koa-body / co-body throw to our envelope. */
@@ -75,7 +94,7 @@ export function errorMiddleware(bodyLimit: number) {
       if (thrown instanceof HttpError) err = thrown;
       else if (thrown instanceof ZodError) err = validationError(thrown);
       else {
-        const mapped = fromBodyParser(thrown as BodyParserError, bodyLimit);
+        const mapped = fromKnownError(thrown) ?? fromBodyParser(thrown as BodyParserError, bodyLimit);
         if (mapped) err = mapped;
         else {
           (ctx.state.log as Logger).error('unhandled error', { err: thrown, path: ctx.path, method: ctx.method });
