@@ -1,0 +1,8 @@
+import type { Projection } from '../src/projections/projection.ts';
+
+/**
+ * Every read model the gateway keeps. The runner creates their tables, keeps them current and can
+ * rebuild any of them from the log (`npm run projections:rebuild -- NAME`). Names must be unique.
+ */
+export const allProjections: Projection[] = [
+];
