@@ -1,10 +1,14 @@
 import type { EventMetadata, NewEvent, RecordedEvent } from '../eventstore/port.ts';
 import type { DomainEvent, EventDefinition } from './shared/eventDefinition.ts';
 import { projectEvents } from './projects/events.ts';
+import { providerKeyEvents } from './providerKeys/events.ts';
+import { completionEvents } from './completions/events.ts';
 
 /** Every event type the domain writes. A type missing here cannot be appended. */
 const definitions: readonly EventDefinition[] = [
   ...projectEvents,
+  ...providerKeyEvents,
+  ...completionEvents,
 ];
 
 const byType = new Map<string, EventDefinition>(definitions.map((d) => [d.type, d]));
