@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { Checkpoint, EventStore } from '../eventstore/port.ts';
 import type { Logger } from '../log.ts';
+import type { DataKeys } from '../crypto/dataKeys.ts';
 
 /** Waits until the named read models reflect a write (read-your-writes). */
 export type AwaitProjections = (checkpoint: Checkpoint, projections: string[]) => Promise<void>;
@@ -14,4 +15,8 @@ export interface AppContext {
   eventStore: EventStore;
   awaitProjections: AwaitProjections;
   adminToken: string;
+  /** Data keys for sealing and opening provider keys (see src/crypto/secrets.ts). */
+  dataKeys: DataKeys;
+  /** Aborted when the process begins a graceful shutdown. */
+  shuttingDown?: AbortSignal;
 }

@@ -9,6 +9,8 @@ export interface RequestState {
   requestId: string;
   log: Logger;
   startedAt: bigint;
+  /** performance.now() when the request arrived; the origin of elapsed_ms and overhead figures. */
+  startedAtMs: number;
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -32,6 +34,7 @@ export function createHttpApp({ log, bodyLimitBytes, routers }: HttpAppOptions):
     const state = ctx.state as RequestState;
     state.requestId = requestId;
     state.startedAt = process.hrtime.bigint();
+    state.startedAtMs = performance.now();
     state.log = log.child({ requestId });
     ctx.set('x-request-id', requestId);
     try {

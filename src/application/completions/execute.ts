@@ -1,0 +1,194 @@
+import type { AppContext } from '../context.ts';
+import type { EventMetadata } from '../../eventstore/port.ts';
+import { getAdapter } from '../../providers/registry.ts';
+import { ProviderError, type FinishReason } from '../../providers/types.ts';
+import { streamWithRetries, withRetries } from '../../providers/retry.ts';
+import { estimateUsage } from '../../providers/estimate.ts';
+import { costUsd } from '../../domain/cost.ts';
+import { PRICE_TABLE } from '../../catalog/prices.ts';
+import type { Usage } from '../../domain/usage.ts';
+import { scrubText } from '../../log.ts';
+import { recordCompletionEvent } from './record.ts';
+import type { PreparedCompletion } from './prepare.ts';
+
+export interface CompletionOutcome {
+  completionId: string;
+  content: string;
+  reasoning: string | undefined;
+  finishReason: FinishReason;
+  usage: Usage;
+  costUsd: number | null;
+  /** Time spent waiting on the provider, retries included. */
+  upstreamMs: number;
+  ttftMs: number | null;
+  providerResponseId: string | undefined;
+}
+
+/** Receives a stream as it happens; `open` is called before the first delta and may be called early. */
+export interface StreamSink {
+  /** `upstreamMs`: time spent waiting on the provider so far. */
+  open(upstreamMs: number): void;
+  delta(text: string, elapsedMs: number): void;
+  reasoning(text: string, elapsedMs: number): void;
+}
+
+const ms = (from: number) => Math.round((performance.now() - from) * 1000) / 1000;
+
+async function recordRequested(app: AppContext, p: PreparedCompletion, metadata: EventMetadata, stream: boolean) {
+  await recordCompletionEvent(app, {
+    type: 'CompletionRequested',
+    data: {
+      projectId: p.projectId,
+      completionId: p.completionId,
+      source: p.source.kind,
+      apiKeyId: p.source.apiKeyId,
+      requestedModel: p.resolved.requestedId,
+      provider: p.provider,
+      model: p.resolved.providerModelId,
+      stream,
+      params: {
+        temperature: p.request.temperature ?? null,
+        maxTokens: p.request.max_tokens ?? null,
+        topP: p.request.top_p ?? null,
+        stop: p.request.stop ?? null,
+      },
+      messageCount: p.request.messages.length,
+      messages: p.storeContent ? p.request.messages : null,
+    },
+  }, metadata, 'no_stream');
+}
+
+function price(usage: Usage, p: PreparedCompletion): number | null {
+  return p.resolved.price ? costUsd(usage, p.resolved.price) : null;
+}
+
+/** Any failure as a ProviderError; an unexpected one is a bug, reported without its internals. */
+function asProviderError(err: unknown, p: PreparedCompletion, signal: AbortSignal): ProviderError {
+  if (err instanceof ProviderError) return err;
+  if (signal.aborted) return new ProviderError({ provider: p.provider, kind: 'cancelled', message: 'the client went away' });
+  return new ProviderError({ provider: p.provider, kind: 'invalid_response', message: scrubText(err instanceof Error ? err.message : String(err)).slice(0, 500) });
+}
+
+async function recordOutcome(
+  app: AppContext, p: PreparedCompletion, metadata: EventMetadata,
+  o: { usage: Usage; upstreamMs: number; ttftMs: number | null; attempts: number },
+  outcome:
+    | { kind: 'succeeded'; finishReason: FinishReason; providerResponseId: string | undefined; content: string; reasoning: string | undefined }
+    | { kind: 'failed' | 'cancelled'; error: ProviderError; shuttingDown?: boolean },
+): Promise<number | null> {
+  const cost = price(o.usage, p);
+  const spend = {
+    projectId: p.projectId, completionId: p.completionId, provider: p.provider, model: p.resolved.providerModelId,
+    usage: o.usage, costUsd: cost, priceTableVersion: PRICE_TABLE.version,
+    latencyMs: o.upstreamMs, ttftMs: o.ttftMs, attempts: Math.max(1, o.attempts),
+  };
+  if (outcome.kind === 'succeeded') {
+    await recordCompletionEvent(app, { type: 'CompletionSucceeded', data: {
+      ...spend, finishReason: outcome.finishReason, providerResponseId: outcome.providerResponseId ?? null,
+      content: p.storeContent ? outcome.content : null, reasoning: p.storeContent ? outcome.reasoning ?? null : null,
+    } }, metadata, 1n);
+  } else if (outcome.kind === 'cancelled') {
+    await recordCompletionEvent(app, { type: 'CompletionCancelled', data: { ...spend, reason: outcome.shuttingDown ? 'shutdown' : 'client_disconnected' } }, metadata, 1n);
+  } else {
+    const e = outcome.error;
+    await recordCompletionEvent(app, { type: 'CompletionFailed', data: { ...spend, error: {
+      kind: e.kind, status: e.status ?? null, providerCode: e.providerCode ?? null, message: e.message.slice(0, 2000),
+    } } }, metadata, 1n);
+  }
+  return cost;
+}
+
+/** Usage for a call that did not finish: what the provider counted for input, the rest estimated. */
+function partialUsage(p: PreparedCompletion, reported: Usage | undefined, text: string, reasoning: string): Usage {
+  const estimate = estimateUsage(p.request, text, reasoning || undefined);
+  if (!reported) return estimate;
+  return {
+    ...estimate,
+    inputTokens: reported.inputTokens || estimate.inputTokens,
+    cacheReadTokens: reported.cacheReadTokens,
+    cacheWriteTokens: reported.cacheWriteTokens,
+    outputTokens: Math.max(reported.outputTokens, estimate.outputTokens),
+    raw: reported.raw,
+  };
+}
+
+/** A plain (non-streaming) completion: Requested, the upstream call with retries, then its outcome. */
+export async function runCompletion(app: AppContext, p: PreparedCompletion, metadata: EventMetadata, signal: AbortSignal): Promise<CompletionOutcome> {
+  await recordRequested(app, p, metadata, false);
+  const adapter = getAdapter(p.provider);
+  const started = performance.now();
+  let attempts = 0;
+  try {
+    const result = await withRetries(() => {
+      attempts++;
+      return adapter.chat(p.credentials, p.request, { signal, timeoutMs: app.config.UPSTREAM_TIMEOUT_MS });
+    }, { maxRetries: app.config.UPSTREAM_MAX_RETRIES, signal });
+    const upstreamMs = ms(started);
+    const usage = result.usage ?? estimateUsage(p.request, result.content, result.reasoning);
+    const cost = await recordOutcome(app, p, metadata, { usage, upstreamMs, ttftMs: null, attempts }, {
+      kind: 'succeeded', finishReason: result.finishReason, providerResponseId: result.providerResponseId,
+      content: result.content, reasoning: result.reasoning,
+    });
+    return {
+      completionId: p.completionId, content: result.content, reasoning: result.reasoning, finishReason: result.finishReason,
+      usage, costUsd: cost, upstreamMs, ttftMs: null, providerResponseId: result.providerResponseId,
+    };
+  } catch (err) {
+    const error = asProviderError(err, p, signal);
+    const usage = partialUsage(p, undefined, '', '');
+    await recordOutcome(app, p, metadata, { usage, upstreamMs: ms(started), ttftMs: null, attempts },
+      { kind: error.kind === 'cancelled' ? 'cancelled' : 'failed', error, shuttingDown: app.shuttingDown?.aborted });
+    throw error;
+  }
+}
+
+/**
+ * A streamed completion. Retries happen only before the first delta; after that a failure ends the
+ * stream. The outcome is recorded before this returns or throws, whatever happened.
+ */
+export async function streamCompletion(
+  app: AppContext, p: PreparedCompletion, metadata: EventMetadata, signal: AbortSignal, sink: StreamSink, requestStartedAt: number,
+): Promise<CompletionOutcome> {
+  await recordRequested(app, p, metadata, true);
+  const adapter = getAdapter(p.provider);
+  const started = performance.now();
+  let attempts = 0;
+  let text = '';
+  let reasoning = '';
+  let usage: Usage | undefined;
+  let finishReason: FinishReason = 'other';
+  let providerResponseId: string | undefined;
+  let ttftMs: number | null = null;
+  try {
+    const events = streamWithRetries(() => {
+      attempts++;
+      return adapter.chatStream(p.credentials, p.request, { signal, timeoutMs: app.config.UPSTREAM_TIMEOUT_MS });
+    }, { maxRetries: app.config.UPSTREAM_MAX_RETRIES, signal });
+    for await (const event of events) {
+      switch (event.type) {
+        case 'delta':
+        case 'reasoning': {
+          if (!event.text) break;
+          const elapsed = ms(requestStartedAt);
+          if (ttftMs === null) { ttftMs = ms(started); sink.open(ttftMs); }
+          if (event.type === 'delta') { text += event.text; sink.delta(event.text, elapsed); }
+          else { reasoning += event.text; sink.reasoning(event.text, elapsed); }
+          break;
+        }
+        case 'usage': usage = event.usage; break;
+        case 'finish': finishReason = event.finishReason; providerResponseId = event.providerResponseId ?? providerResponseId; break;
+      }
+    }
+    const upstreamMs = ms(started);
+    const final = usage ?? estimateUsage(p.request, text, reasoning || undefined);
+    const cost = await recordOutcome(app, p, metadata, { usage: final, upstreamMs, ttftMs, attempts }, {
+      kind: 'succeeded', finishReason, providerResponseId, content: text, reasoning: reasoning || undefined,
+    });
+    return { completionId: p.completionId, content: text, reasoning: reasoning || undefined, finishReason, usage: final, costUsd: cost, upstreamMs, ttftMs, providerResponseId };
+  } catch (err) {
+    const error = asProviderError(err, p, signal);
+    await recordOutcome(app, p, metadata, { usage: partialUsage(p, usage, text, reasoning), upstreamMs: ms(started), ttftMs, attempts },
+      { kind: error.kind === 'cancelled' ? 'cancelled' : 'failed', error, shuttingDown: app.shuttingDown?.aborted });
+    throw error;
+  }
+}
