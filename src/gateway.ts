@@ -14,6 +14,11 @@ import { createHttpApp } from './http/app.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { projectRoutes } from './http/routes/projects.ts';
 import { auditRoutes } from './http/routes/audit.ts';
+import { providerRoutes } from './http/routes/providers.ts';
+import { chatRoutes } from './http/routes/chat.ts';
+import { usageRoutes } from './http/routes/usage.ts';
+import { loadKeyring } from './crypto/keyring.ts';
+import { createDataKeys } from './crypto/dataKeys.ts';
 
 /** Everything a running gateway holds; `close` releases it in reverse order of creation. */
 export interface Gateway {
@@ -21,6 +26,8 @@ export interface Gateway {
   context: AppContext;
   database: Database;
   eventStore: EventStore;
+  /** Marks the start of a graceful shutdown (requests still finishing are told why they end). */
+  beginShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -44,21 +51,30 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
     await runner.start();
     closers.push(() => runner.stop());
 
+    const keyring = await loadKeyring({ masterKeys: config.MASTER_KEYS, dataDir: config.DATA_DIR, log });
+    const dataKeys = createDataKeys(database, keyring);
+    const shutdown = new AbortController();
+
     const context: AppContext = {
       config,
       log,
       database,
       eventStore,
       adminToken: loadAdminToken(config.ADMIN_TOKEN, config.DATA_DIR, log),
+      dataKeys,
+      shuttingDown: shutdown.signal,
       awaitProjections: (checkpoint, names) => runner.waitFor(checkpoint, names, config.READ_YOUR_WRITES_TIMEOUT_MS),
     };
 
     const app = createHttpApp({
       log,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
-      routers: [healthRoutes(database), projectRoutes(context), auditRoutes(context)],
+      routers: [
+        healthRoutes(database), projectRoutes(context), auditRoutes(context), providerRoutes(context),
+        chatRoutes(context), usageRoutes(context),
+      ],
     });
-    return { app, context, database, eventStore, close: closeAll };
+    return { app, context, database, eventStore, beginShutdown: () => shutdown.abort(), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

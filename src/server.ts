@@ -24,6 +24,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
+    gateway.beginShutdown();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
