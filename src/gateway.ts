@@ -53,6 +53,9 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
 
     const keyring = await loadKeyring({ masterKeys: config.MASTER_KEYS, dataDir: config.DATA_DIR, log });
     const dataKeys = createDataKeys(database, keyring);
+    // Another process destroying a data key (a key removed there) must stop this one using it at once.
+    const stopWatching = await dataKeys.watchDestroys();
+    closers.push(stopWatching);
     const shutdown = new AbortController();
 
     const context: AppContext = {

@@ -75,7 +75,7 @@ function fromBodyParser(err: BodyParserError | undefined, limit: number): HttpEr
     case 'charset.unsupported': return new HttpError(415, 'unsupported_charset', 'request charset is not supported');
     default:
       // co-body marks a JSON syntax error only by status 400 on a SyntaxError.
-      if (err instanceof SyntaxError && (err.status ?? err.statusCode) === 400) {
+      if (err instanceof SyntaxError && (err as BodyParserError).status === 400) {
         return new HttpError(400, 'invalid_json', 'request body is not valid JSON');
       }
       return undefined;

@@ -24,7 +24,7 @@ export function defineEvent<Type extends string, Schema extends z.ZodType>(
   schema: Schema,
   past: PastVersion[] = [],
 ): EventDefinition<Type, z.infer<Schema>> {
-  return { type, version, schema, past: [...past].sort((a, b) => a.version - b.version) };
+  return { type, version, schema: schema as z.ZodType<z.infer<Schema>>, past: [...past].sort((a, b) => a.version - b.version) };
 }
 
 /** The domain's view of an event: a discriminated union member. */
