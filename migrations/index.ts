@@ -3,9 +3,11 @@
  * named `NNNN_what.ts` exporting `up(db)` and list it here; never edit one that has shipped.
  */
 import * as m0001 from './0001_extensions.ts';
+import * as m0002 from './0002_event_store.ts';
 import * as m0003 from './0003_crypto.ts';
 
 export const migrations = {
   '0001_extensions': m0001,
+  '0002_event_store': m0002,
   '0003_crypto': m0003,
 };

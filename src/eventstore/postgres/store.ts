@@ -1,0 +1,97 @@
+import type { Database } from '../../db/database.ts';
+import type { Logger } from '../../log.ts';
+import { EventStoreUnavailableError, type EventStore, type Subscription } from '../port.ts';
+import { validateAppend, validateReadAll, validateReadStream } from '../validation.ts';
+import { WakeupSignal } from '../wakeup.ts';
+import { createAppendQueue } from './groupCommit.ts';
+import { head } from './head.ts';
+import { readAll } from './readAll.ts';
+import { readStream } from './readStream.ts';
+import { NOTIFY_CHANNEL } from './schema.ts';
+import { pollingSubscription } from './subscribe.ts';
+
+export interface PostgresEventStoreOptions {
+  database: Database;
+  log: Logger;
+  /** Longest a caught-up subscription waits before polling again; wakeups usually come sooner. */
+  pollMs?: number;
+  /** Events per batch handed to a subscriber. */
+  subscriptionBatchSize?: number;
+}
+
+/**
+ * The event store on the service's own Postgres (embedded PGlite or native): same SQL, same code.
+ * Requires migrations/0002_event_store.ts to have run.
+ */
+export function createPostgresEventStore(options: PostgresEventStoreOptions): EventStore {
+  const { database, log } = options;
+  const db = database.db as never;
+  const wakeup = new WakeupSignal();
+  const queue = createAppendQueue({ db, onCommitted: () => wakeup.notify() });
+  const subscriptions = new Set<Subscription>();
+  let closed = false;
+  let unlisten: Promise<(() => Promise<void>) | undefined> | undefined;
+
+  // Other processes' commits arrive by NOTIFY; this process's own commits wake subscribers directly.
+  const ensureListening = () => {
+    unlisten ??= database.listen(NOTIFY_CHANNEL, () => wakeup.notify()).catch((err: unknown) => {
+      log.warn('event notifications unavailable; subscriptions poll only', { err });
+      return undefined;
+    });
+  };
+
+  const assertOpen = () => {
+    if (closed) throw new EventStoreUnavailableError('event store is closed');
+  };
+
+  return {
+    kind: 'postgres',
+    async append(stream, events, appendOptions) {
+      assertOpen();
+      const serialized = validateAppend(stream, events, appendOptions);
+      return queue.append({ stream, events, expected: appendOptions.expected, serialized });
+    },
+    async readStream(stream, readOptions) {
+      assertOpen();
+      const { from, maxCount } = validateReadStream(stream, readOptions);
+      return readStream(db, stream, from, maxCount);
+    },
+    async readAll(readOptions) {
+      assertOpen();
+      validateReadAll(readOptions);
+      return readAll(db, readOptions);
+    },
+    subscribe(subscribeOptions) {
+      assertOpen();
+      if (subscribeOptions.types) validateReadAll({ after: subscribeOptions.after, batchSize: 1, types: subscribeOptions.types });
+      ensureListening();
+      const subscription = pollingSubscription({
+        readAll: (o) => readAll(db, o),
+        wakeup,
+        log,
+        pollMs: options.pollMs ?? 250,
+        batchSize: options.subscriptionBatchSize ?? 500,
+      }, subscribeOptions);
+      subscriptions.add(subscription);
+      return {
+        async close() {
+          subscriptions.delete(subscription);
+          await subscription.close();
+        },
+      };
+    },
+    async head() {
+      assertOpen();
+      return head(db);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      subscriptions.clear();
+      await queue.drain();
+      const stop = await unlisten;
+      await stop?.();
+    },
+  };
+}
