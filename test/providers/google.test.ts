@@ -20,20 +20,7 @@ async function failureOf(p: Promise<unknown>): Promise<ProviderError> {
   return err as ProviderError;
 }
 
-// Jest runs each test file in its own V8 context, whose globalThis lacks the undici dispatcher that
-// Node's fetch registered on the main context; the Gemini SDK looks it up there (to switch off
-// undici's own timeouts) and fails every request without it. Plain Node, as in production, has it.
-function shareFetchDispatcherWithTestContext(): void {
-  const dispatcher = Symbol.for('undici.globalDispatcher.1');
-  const mainContext = (fetch.constructor as FunctionConstructor)('return globalThis')() as Record<symbol, unknown>;
-  new Headers();
-  (globalThis as unknown as Record<symbol, unknown>)[dispatcher] ??= mainContext[dispatcher];
-}
-
-beforeAll(async () => {
-  shareFetchDispatcherWithTestContext();
-  sim = await startGoogleSimulator();
-});
+beforeAll(async () => { sim = await startGoogleSimulator(); });
 afterAll(async () => { await sim.close(); });
 beforeEach(() => sim.reset());
 

@@ -45,6 +45,7 @@ const GENERATION_FIELDS = new Set([
 const MODEL_ROUTE = /^\/(v1|v1beta)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 
 export async function startGoogleSimulator(): Promise<Simulator<GoogleScript>> {
+  shareFetchDispatcherWithTestContext();
   return startSimulator<GoogleScript>(async (req, res, script) => {
     if (script?.kind === 'drop') return killConnection(res);
     if (script?.kind === 'hang') return hangUntilClosed(res);
@@ -83,6 +84,19 @@ export async function startGoogleSimulator(): Promise<Simulator<GoogleScript>> {
     }
     return jsonReply(res, model, body, reply);
   });
+}
+
+/**
+ * Jest runs each test file in its own V8 context, whose globalThis lacks the undici dispatcher that
+ * Node's fetch registered on the main context. The Gemini SDK looks it up there (to switch off
+ * undici's own timeouts) and fails every request without it; plain Node, as in production, has it.
+ * Any test talking to this simulator through the SDK, directly or through the gateway, needs it.
+ */
+function shareFetchDispatcherWithTestContext(): void {
+  const dispatcher = Symbol.for('undici.globalDispatcher.1');
+  const mainContext = (fetch.constructor as FunctionConstructor)('return globalThis')() as Record<symbol, unknown>;
+  new Headers();
+  (globalThis as unknown as Record<symbol, unknown>)[dispatcher] ??= mainContext[dispatcher];
 }
 
 interface Part { text?: string; thought?: boolean }
