@@ -84,7 +84,13 @@ export interface Subscription {
 export interface SubscribeOptions {
   after: Checkpoint;
   types?: readonly string[];
-  /** Called with each batch, in log order, one batch at a time. A rejection stops the subscription. */
+  /** Most events per `onEvents` call (the adapter's default when absent). */
+  batchSize?: number;
+  /**
+   * Called with each batch, in log order, one batch at a time. A rejection stops the subscription.
+   * The batch may be empty when only `next` moved (past events the type filter dropped), so a
+   * consumer can store a checkpoint past them.
+   */
   onEvents(events: RecordedEvent[], next: Checkpoint): Promise<void>;
   onError?(err: unknown): void;
 }

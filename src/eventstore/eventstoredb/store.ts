@@ -54,8 +54,9 @@ export async function connectEventStoreDB(options: EventStoreDBOptions): Promise
     },
     subscribe(subscribeOptions) {
       assertOpen();
-      if (subscribeOptions.types) validateReadAll({ after: subscribeOptions.after, batchSize: 1, types: subscribeOptions.types });
-      const subscription = subscribeToEventStoreDB(client, options.log, subscribeOptions, options.subscriptionBatchSize ?? 500);
+      const batchSize = subscribeOptions.batchSize ?? options.subscriptionBatchSize ?? 500;
+      validateReadAll({ after: subscribeOptions.after, batchSize, ...(subscribeOptions.types ? { types: subscribeOptions.types } : {}) });
+      const subscription = subscribeToEventStoreDB(client, options.log, subscribeOptions, batchSize);
       subscriptions.add(subscription);
       return {
         async close() {

@@ -63,14 +63,15 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     },
     subscribe(subscribeOptions) {
       assertOpen();
-      if (subscribeOptions.types) validateReadAll({ after: subscribeOptions.after, batchSize: 1, types: subscribeOptions.types });
+      const batchSize = subscribeOptions.batchSize ?? options.subscriptionBatchSize ?? 500;
+      validateReadAll({ after: subscribeOptions.after, batchSize, ...(subscribeOptions.types ? { types: subscribeOptions.types } : {}) });
       ensureListening();
       const subscription = pollingSubscription({
         readAll: (o) => readAll(db, o),
         wakeup,
         log,
         pollMs: options.pollMs ?? 250,
-        batchSize: options.subscriptionBatchSize ?? 500,
+        batchSize,
       }, subscribeOptions);
       subscriptions.add(subscription);
       return {
