@@ -3,7 +3,7 @@ import { checkHostRoot, checkUrlShape } from '../../src/providers/shared/baseUrl
 import { callSignal } from '../../src/providers/shared/callSignal.ts';
 import { ClientCache, fingerprint } from '../../src/providers/shared/clientCache.ts';
 import { kindForStatus } from '../../src/providers/shared/httpStatus.ts';
-import { scrubKey } from '../../src/providers/shared/keyScrub.ts';
+import { errorText, MAX_ERROR_TEXT, scrubKey } from '../../src/providers/shared/keyScrub.ts';
 import { parseDurationMs, parseRetryAfter, retryAfterMs } from '../../src/providers/shared/retryAfter.ts';
 
 describe('scrubKey', () => {
@@ -28,6 +28,17 @@ describe('scrubKey', () => {
   it('leaves ordinary text alone and still masks key-shaped strings of other keys', () => {
     expect(scrubKey('rate limit exceeded, retry later', key)).toBe('rate limit exceeded, retry later');
     expect(scrubKey('other key AIzaSyA1234567890abcdefghij here', key)).toBe('other key [redacted] here');
+  });
+});
+
+describe('errorText', () => {
+  it('caps long provider text after scrubbing, so a key at the cut cannot survive in part', () => {
+    const key = 'sk-ant-api03-Zq8xY2kLmN4pQr7sTuVw';
+    const text = `${'x'.repeat(MAX_ERROR_TEXT - 5)} ${key} ${'y'.repeat(5000)}`;
+    const out = errorText(text, key);
+    expect(out.length).toBeLessThanOrEqual(MAX_ERROR_TEXT + 1);
+    expect(out).not.toContain(key.slice(0, 8));
+    expect(errorText('short', key)).toBe('short');
   });
 });
 

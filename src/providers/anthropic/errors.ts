@@ -1,7 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { CallSignal } from '../shared/callSignal.ts';
 import { kindForStatus } from '../shared/httpStatus.ts';
-import { scrubKey } from '../shared/keyScrub.ts';
+import { errorText } from '../shared/keyScrub.ts';
 import { retryAfterMs } from '../shared/retryAfter.ts';
 import { ProviderError, type ProviderErrorKind } from '../types.ts';
 
@@ -23,7 +23,7 @@ const KIND_BY_TYPE: Record<string, ProviderErrorKind> = {
 export function toProviderError(err: unknown, apiKey: string, call: CallSignal): ProviderError {
   if (err instanceof ProviderError) return err;
   const fail = (kind: ProviderErrorKind, message: string, extra: Partial<ConstructorParameters<typeof ProviderError>[0]> = {}) =>
-    new ProviderError({ provider: 'anthropic', kind, message: scrubKey(message, apiKey), ...extra });
+    new ProviderError({ provider: 'anthropic', kind, message: errorText(message, apiKey), ...extra });
 
   if (call.cancelled()) return fail('cancelled', 'request cancelled by the caller');
   if (call.timedOut() || err instanceof APIConnectionTimeoutError) return fail('timeout', 'Anthropic did not answer within the time limit');

@@ -46,11 +46,11 @@ export const anthropicAdapter: ProviderAdapter = {
         for (const out of translator.accept(event)) yield out;
       }
       // The SDK ends the iteration quietly when its signal aborts, so a missing message_stop is
-      // either our own abort or a stream the server never finished.
+      // either our own abort (reported as cancelled or timeout below) or an unfinished stream.
       if (!translator.stopped) {
-        throw call.signal.aborted ? new Error('aborted') : new ProviderError({
-          provider: 'anthropic', kind: 'connection', message: 'Anthropic stream ended before message_stop',
-        });
+        throw call.signal.aborted
+          ? new Error('stream aborted')
+          : new ProviderError({ provider: 'anthropic', kind: 'connection', message: 'Anthropic stream ended before message_stop' });
       }
     } catch (err) {
       throw toProviderError(err, creds.apiKey, call);

@@ -1,7 +1,7 @@
 import { ApiError } from '@google/genai';
 import type { CallSignal } from '../shared/callSignal.ts';
 import { kindForStatus } from '../shared/httpStatus.ts';
-import { scrubKey } from '../shared/keyScrub.ts';
+import { errorText } from '../shared/keyScrub.ts';
 import { parseDurationMs } from '../shared/retryAfter.ts';
 import { ProviderError, type ProviderErrorKind } from '../types.ts';
 
@@ -34,7 +34,7 @@ export function rpcErrorOf(err: ApiError): RpcError | undefined {
 export function toProviderError(err: unknown, apiKey: string, call: CallSignal): ProviderError {
   if (err instanceof ProviderError) return err;
   const fail = (kind: ProviderErrorKind, message: string, extra: Partial<ConstructorParameters<typeof ProviderError>[0]> = {}) =>
-    new ProviderError({ provider: 'google', kind, message: scrubKey(message, apiKey), ...extra });
+    new ProviderError({ provider: 'google', kind, message: errorText(message, apiKey), ...extra });
 
   if (call.cancelled()) return fail('cancelled', 'request cancelled by the caller');
   if (call.timedOut()) return fail('timeout', 'Gemini did not answer within the time limit');

@@ -1,4 +1,4 @@
-import type { Content, GenerateContentParameters } from '@google/genai';
+import type { Content, GenerateContentConfig, GenerateContentParameters } from '@google/genai';
 import { ProviderError, type ChatMessage, type ChatRequest } from '../types.ts';
 
 /**
@@ -7,7 +7,7 @@ import { ProviderError, type ChatMessage, type ChatRequest } from '../types.ts';
  * role are merged (multi-turn requests must alternate), and generation settings go in `config`,
  * which the SDK sends as `generationConfig`.
  */
-export function toGenerateParams(request: ChatRequest): Pick<GenerateContentParameters, 'model' | 'contents'> & { config: NonNullable<GenerateContentParameters['config']> } {
+export function toGenerateParams(request: ChatRequest): GenerateContentParameters & { config: GenerateContentConfig } {
   const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).filter((c) => c !== '');
   const contents = mergeTurns(request.messages.filter((m) => m.role !== 'system'));
   if (contents.length === 0) {

@@ -4,7 +4,7 @@ import {
 } from '@mistralai/mistralai/models/errors';
 import type { CallSignal } from '../shared/callSignal.ts';
 import { kindForStatus } from '../shared/httpStatus.ts';
-import { scrubKey } from '../shared/keyScrub.ts';
+import { errorText } from '../shared/keyScrub.ts';
 import { retryAfterMs } from '../shared/retryAfter.ts';
 import { ProviderError, type ProviderErrorKind } from '../types.ts';
 
@@ -37,7 +37,7 @@ function describe(body: string): { message: string | undefined; code: string | u
 export function toProviderError(err: unknown, apiKey: string, call: CallSignal): ProviderError {
   if (err instanceof ProviderError) return err;
   const fail = (kind: ProviderErrorKind, message: string, extra: Partial<ConstructorParameters<typeof ProviderError>[0]> = {}) =>
-    new ProviderError({ provider: 'mistral', kind, message: scrubKey(message, apiKey), ...extra });
+    new ProviderError({ provider: 'mistral', kind, message: errorText(message, apiKey), ...extra });
 
   if (call.cancelled()) return fail('cancelled', 'request cancelled by the caller');
   if (call.timedOut() || err instanceof RequestTimeoutError) return fail('timeout', 'Mistral did not answer within the time limit');

@@ -25,3 +25,12 @@ function looksLikeKeyFragment(word: string, apiKey: string): boolean {
   const visible = word.split(/[*.…]+/).filter((p) => p.length >= MIN_FRAGMENT || (p.length >= 3 && apiKey.endsWith(p)));
   return visible.some((p) => apiKey.startsWith(p) || apiKey.endsWith(p));
 }
+
+/** Longest provider error text passed on; some providers return whole HTML pages or stack dumps. */
+export const MAX_ERROR_TEXT = 1000;
+
+/** Provider error text made safe to return: key scrubbed first (so no half key survives), then capped. */
+export function errorText(text: string, apiKey: string | undefined): string {
+  const clean = scrubKey(text, apiKey);
+  return clean.length <= MAX_ERROR_TEXT ? clean : `${clean.slice(0, MAX_ERROR_TEXT)}…`;
+}
