@@ -1,5 +1,6 @@
+import type { OpenAIChatParams } from '../openai/request.ts';
+import { optional } from '../openaiCompatible/params.ts';
 import type { ChatRequest } from '../types.ts';
-import { optional, type OpenAIChatParams } from '../openai/request.ts';
 
 /** deepseek-reasoner accepts but ignores sampling parameters; sending them would only mislead. */
 export function ignoresSampling(model: string): boolean {

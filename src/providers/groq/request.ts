@@ -1,5 +1,5 @@
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'groq-sdk/resources/chat/completions';
-import { optional } from '../openai/request.ts';
+import { optional } from '../openaiCompatible/params.ts';
 import type { ChatRequest } from '../types.ts';
 
 /** groq-sdk's types predate `stream_options`, which Groq's API accepts and documents. */

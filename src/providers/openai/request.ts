@@ -3,6 +3,7 @@ import type {
   ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
+import { optional } from '../openaiCompatible/params.ts';
 import type { ChatMessage, ChatRequest } from '../types.ts';
 
 export type OpenAIChatParams = ChatCompletionCreateParamsNonStreaming | ChatCompletionCreateParamsStreaming;
@@ -48,8 +49,4 @@ export function toOpenAIParams(request: ChatRequest, streaming: boolean): OpenAI
 function toMessage(m: ChatMessage, model: string, reasoning: boolean): ChatCompletionMessageParam {
   if (m.role !== 'system' || !reasoning) return { role: m.role, content: m.content };
   return takesNoInstructions(model) ? { role: 'user', content: m.content } : { role: 'developer', content: m.content };
-}
-
-export function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: number });
 }
