@@ -1,6 +1,6 @@
 import type { CallSignal } from '../shared/callSignal.ts';
 import { kindForStatus } from '../shared/httpStatus.ts';
-import { scrubKey } from '../shared/keyScrub.ts';
+import { errorText } from '../shared/keyScrub.ts';
 import { retryAfterMs } from '../shared/retryAfter.ts';
 import { ProviderError, type ProviderErrorKind, type ProviderName } from '../types.ts';
 
@@ -28,8 +28,6 @@ interface StainlessApiError {
   message: string;
 }
 
-const MAX_MESSAGE = 1000;
-
 /**
  * Exhausted billing (DeepSeek's 402, OpenAI's 429 `insufficient_quota`) is no rate limit: retrying
  * cannot help and only the key's owner can fix it, as with a revoked key.
@@ -43,7 +41,7 @@ function kindFor(status: number, code: string | undefined): ProviderErrorKind {
 export function mapSdkError(provider: ProviderName, classes: SdkErrorClasses, err: unknown, ctx: ErrorContext): ProviderError {
   if (err instanceof ProviderError) return err;
   const make = (kind: ProviderErrorKind, message: string, extra: Partial<ConstructorParameters<typeof ProviderError>[0]> = {}) =>
-    new ProviderError({ provider, kind, message: truncate(scrubKey(message, ctx.apiKey)), ...extra });
+    new ProviderError({ provider, kind, message: errorText(message, ctx.apiKey), ...extra });
 
   if (ctx.call.cancelled()) return make('cancelled', 'the request was cancelled by the caller');
   if (ctx.call.timedOut()) return make('timeout', `${provider} did not finish in time`);
@@ -96,5 +94,3 @@ function isNetworkError(err: unknown): boolean {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-
-const truncate = (s: string) => (s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE)}…` : s);
