@@ -17,6 +17,7 @@ import { auditRoutes } from './http/routes/audit.ts';
 import { providerRoutes } from './http/routes/providers.ts';
 import { chatRoutes } from './http/routes/chat.ts';
 import { usageRoutes } from './http/routes/usage.ts';
+import { modelRoutes } from './http/routes/models.ts';
 import { loadKeyring } from './crypto/keyring.ts';
 import { createDataKeys } from './crypto/dataKeys.ts';
 
@@ -74,7 +75,7 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       routers: [
         healthRoutes(database), projectRoutes(context), auditRoutes(context), providerRoutes(context),
-        chatRoutes(context), usageRoutes(context),
+        chatRoutes(context), usageRoutes(context), modelRoutes(context),
       ],
     });
     return { app, context, database, eventStore, beginShutdown: () => shutdown.abort(), close: closeAll };

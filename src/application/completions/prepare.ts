@@ -31,7 +31,7 @@ export interface PreparedCompletion {
 }
 
 export async function prepareCompletion(app: AppContext, projectId: string, input: ChatInput, source: CompletionSource): Promise<PreparedCompletion> {
-  const resolved = resolveModel(input.model);
+  const resolved = resolveModel(input.model, { capability: 'chat' });
   const provider = resolved.provider;
   const [keyRow, project] = await Promise.all([
     getProviderKey(app.database.db, projectId, provider),
