@@ -3,7 +3,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { eventually, readSse } from '../support/sse.ts';
 import { providerFixtures } from '../simulators/index.ts';
 import type { SimScript, Simulator } from '../simulators/base.ts';
-import { defaultText } from '../simulators/replies.ts';
+import { defaultText, REASONING_TEXT } from '../simulators/replies.ts';
 
 /**
  * Chat through the gateway's public HTTP API to each provider's official SDK and on to a local
@@ -110,7 +110,8 @@ describe.each(providerFixtures)('chat via $provider', (fx) => {
     expect(row).toMatchObject({ status: 'succeeded', prompt_tokens: done.prompt_tokens, completion_tokens: done.completion_tokens, estimated: false });
   });
 
-  (fx.supports.cached ? test : test.skip)('streaming usage keeps cached prompt tokens apart', async () => {
+  // Only providers with a prompt cache report cached tokens (Mistral has none).
+  if (fx.supports.cached) test('streaming usage keeps cached prompt tokens apart', async () => {
     sim.enqueue({ kind: 'reply', usage: 'cached' });
     const res = await fetch(`${gw.url}/projects/${projectId}/ai/chat/stream`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -121,6 +122,28 @@ describe.each(providerFixtures)('chat via $provider', (fx) => {
     expect(done.done).toBe(true);
     expect(done.cache_read_tokens).toBeGreaterThan(0);
     expect(done.prompt_tokens).toBeGreaterThanOrEqual(done.cache_read_tokens);
+  });
+
+  if (fx.reasoning) test('reasoning: tokens counted apart, reasoning text never mixed into content', async () => {
+    const model = fx.reasoning!.model;
+    sim.enqueue({ kind: 'reply', usage: 'reasoning' });
+    const res = await call(gw.url, 'POST', `/projects/${projectId}/ai/chat`, { token, body: { model, messages: [{ role: 'user', content: 'Think, then greet.' }] } });
+    expect(res.status).toBe(200);
+    expect(res.json.content).toBe(defaultText(fx.provider));
+    expect(res.json.usage.reasoning_tokens).toBeGreaterThan(0);
+    expect(res.json.usage.completion_tokens).toBeGreaterThanOrEqual(res.json.usage.reasoning_tokens);
+    if (fx.reasoning!.text) expect(res.json.reasoning).toBe(REASONING_TEXT);
+    else expect(res.json.reasoning).toBeUndefined();
+
+    sim.enqueue({ kind: 'reply', usage: 'reasoning' });
+    const streamed = await fetch(`${gw.url}/projects/${projectId}/ai/chat/stream`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Think, then greet.' }] }),
+    });
+    const { frames } = await readSse(streamed);
+    expect(frames.filter((f) => 'chunk' in f).map((f) => f.chunk).join('')).toBe(defaultText(fx.provider));
+    if (fx.reasoning!.text) expect(frames.filter((f) => 'reasoning' in f).map((f) => f.reasoning).join('')).toBe(REASONING_TEXT);
+    expect(frames.at(-1).reasoning_tokens).toBeGreaterThan(0);
   });
 
   test('no usage from the provider: counted with a tokenizer and marked estimated', async () => {

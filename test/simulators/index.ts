@@ -18,7 +18,9 @@ export interface ProviderFixture {
   chatPath: RegExp;
   /** The system prompt, temperature and output limit as the provider's API received them. */
   mapped(req: RecordedRequest): { system: string | undefined; temperature: number | undefined; maxTokens: number | undefined };
-  supports: { cached: boolean; reasoning: boolean };
+  supports: { cached: boolean };
+  /** A model that reasons, and whether the provider returns the reasoning text itself. */
+  reasoning: { model: string; text: boolean } | undefined;
 }
 
 const openaiShaped = (req: RecordedRequest) => ({
@@ -30,7 +32,7 @@ const openaiShaped = (req: RecordedRequest) => ({
 export const providerFixtures: ProviderFixture[] = [
   {
     provider: 'openai', model: 'gpt-4o-mini', start: startOpenAISimulator, baseUrl: (s) => `${s.url}/v1`,
-    chatPath: /^\/v1\/chat\/completions$/, mapped: openaiShaped, supports: { cached: true, reasoning: true },
+    chatPath: /^\/v1\/chat\/completions$/, mapped: openaiShaped, supports: { cached: true }, reasoning: { model: 'o1', text: false },
   },
   {
     provider: 'anthropic', model: 'claude-sonnet-4', start: startAnthropicSimulator as () => Promise<Simulator<SimScript>>, baseUrl: (s) => s.url,
@@ -40,7 +42,7 @@ export const providerFixtures: ProviderFixture[] = [
       temperature: req.body.temperature,
       maxTokens: req.body.max_tokens,
     }),
-    supports: { cached: true, reasoning: true },
+    supports: { cached: true }, reasoning: { model: 'claude-sonnet-4', text: true },
   },
   {
     provider: 'google', model: 'gemini-2.0-flash', start: startGoogleSimulator as () => Promise<Simulator<SimScript>>, baseUrl: (s) => s.url,
@@ -50,18 +52,18 @@ export const providerFixtures: ProviderFixture[] = [
       temperature: req.body.generationConfig?.temperature,
       maxTokens: req.body.generationConfig?.maxOutputTokens,
     }),
-    supports: { cached: true, reasoning: true },
+    supports: { cached: true }, reasoning: { model: 'gemini-2.0-flash', text: true },
   },
   {
     provider: 'groq', model: 'llama-3.3-70b', start: startGroqSimulator, baseUrl: (s) => s.url,
-    chatPath: /^\/openai\/v1\/chat\/completions$/, mapped: openaiShaped, supports: { cached: true, reasoning: false },
+    chatPath: /^\/openai\/v1\/chat\/completions$/, mapped: openaiShaped, supports: { cached: true }, reasoning: undefined,
   },
   {
     provider: 'mistral', model: 'mistral-small', start: startMistralSimulator as () => Promise<Simulator<SimScript>>, baseUrl: (s) => s.url,
-    chatPath: /^\/v1\/chat\/completions$/, mapped: openaiShaped, supports: { cached: false, reasoning: false },
+    chatPath: /^\/v1\/chat\/completions$/, mapped: openaiShaped, supports: { cached: false }, reasoning: undefined,
   },
   {
     provider: 'deepseek', model: 'deepseek-chat', start: startDeepSeekSimulator, baseUrl: (s) => s.url,
-    chatPath: /^(\/v1)?\/chat\/completions$/, mapped: openaiShaped, supports: { cached: true, reasoning: false },
+    chatPath: /^(\/v1)?\/chat\/completions$/, mapped: openaiShaped, supports: { cached: true }, reasoning: { model: 'deepseek-reasoner', text: true },
   },
 ];
