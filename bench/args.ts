@@ -1,0 +1,70 @@
+import type { LoadTool } from './load/run.ts';
+
+export const SCENARIO_GROUPS = ['chat', 'stream', 'lag', 'eventstore', 'cluster'] as const;
+export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
+
+export interface BenchArgs {
+  quick: boolean;
+  /** Length of each measured run. */
+  durationMs: number;
+  peer: 'portkey' | undefined;
+  loadgen: LoadTool;
+  only: Set<ScenarioGroup>;
+  /** Profile the gateway under the c=64 chat load instead of running the scenarios. */
+  profile: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --quick              ~2 s runs instead of ~8 s
+  --duration <s>       seconds per run (1-60)
+  --peer portkey       also run every scenario through Portkey's gateway
+  --loadgen wrk|node   load generator for whole responses (default wrk; streams always use node)
+  --only <groups>      comma-separated: ${SCENARIO_GROUPS.join(',')}
+  --profile            CPU-profile the gateway under the c=64 chat load, write bench/results/profile.md`;
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = { quick: false, durationMs: 8_000, peer: undefined, loadgen: 'wrk', only: new Set(SCENARIO_GROUPS), profile: false };
+  let duration: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--quick': args.quick = true; break;
+      case '--profile': args.profile = true; break;
+      case '--duration': {
+        duration = Number(value());
+        if (!Number.isInteger(duration) || duration < 1 || duration > 60) throw new UsageError('--duration must be a whole number of seconds from 1 to 60');
+        break;
+      }
+      case '--peer': {
+        const v = value();
+        if (v !== 'portkey') throw new UsageError(`unknown peer ${JSON.stringify(v)}; the one supported is portkey`);
+        args.peer = v;
+        break;
+      }
+      case '--loadgen': {
+        const v = value();
+        if (v !== 'wrk' && v !== 'node') throw new UsageError('--loadgen must be wrk or node');
+        args.loadgen = v;
+        break;
+      }
+      case '--only': {
+        const groups = value().split(',').map((g) => g.trim()).filter(Boolean);
+        const unknown = groups.filter((g) => !(SCENARIO_GROUPS as readonly string[]).includes(g));
+        if (unknown.length || groups.length === 0) throw new UsageError(`--only takes ${SCENARIO_GROUPS.join(', ')}; got ${JSON.stringify(unknown.join(','))}`);
+        args.only = new Set(groups as ScenarioGroup[]);
+        break;
+      }
+      case '--help': case '-h': throw new UsageError('');
+      default: throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
+    }
+  }
+  args.durationMs = duration !== undefined ? duration * 1000 : args.quick ? 2_000 : 8_000;
+  return args;
+}
