@@ -5,7 +5,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import type { Logger } from './log.ts';
 import { createEventStore } from './eventstore/index.ts';
 import type { EventStore } from './eventstore/port.ts';
-import { createProjectionRunner } from './projections/runner.ts';
+import { createProjectionRunner, type ProjectionRunner } from './projections/runner.ts';
 import { allProjections } from '../projections/index.ts';
 import { upcast } from './domain/events.ts';
 import { loadAdminToken } from './auth/adminToken.ts';
@@ -27,6 +27,7 @@ export interface Gateway {
   context: AppContext;
   database: Database;
   eventStore: EventStore;
+  projections: ProjectionRunner;
   /** Marks the start of a graceful shutdown (requests still finishing are told why they end). */
   beginShutdown(): void;
   close(): Promise<void>;
@@ -78,7 +79,7 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
         chatRoutes(context), usageRoutes(context), modelRoutes(context),
       ],
     });
-    return { app, context, database, eventStore, beginShutdown: () => shutdown.abort(), close: closeAll };
+    return { app, context, database, eventStore, projections: runner, beginShutdown: () => shutdown.abort(), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

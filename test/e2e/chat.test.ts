@@ -226,6 +226,11 @@ describe.each(providerFixtures)('chat via $provider', (fx) => {
     expect(row.estimated).toBe(true);
   });
 
+  test('the usage read model equals a rebuild from the log', async () => {
+    const comparison = await gw.gateway.projections.compareWithRebuild('usage');
+    expect(comparison.equal).toBe(true);
+  });
+
   test('a client that disconnects mid-stream aborts the upstream call; the completion is recorded cancelled', async () => {
     sim.enqueue({ kind: 'reply', text: 'one two three four five six seven eight nine ten', chunkDelayMs: 250 });
     const controller = new AbortController();

@@ -104,6 +104,13 @@ describe('provider keys', () => {
     expect((await send('POST', `/projects/${p}/ai/providers/acme/test`)).status).toBe(400);
   });
 
+  test('every read model equals a rebuild from the log', async () => {
+    for (const name of ['projects', 'credentials', 'audit', 'providers']) {
+      const comparison = await gw.gateway.projections.compareWithRebuild(name);
+      expect({ name, equal: comparison.equal, tables: comparison.tables }).toEqual({ name, equal: true, tables: expect.any(Array) });
+    }
+  });
+
   test('planted keys appear in no response, log line, event or read model', async () => {
     const db = gw.gateway.database.db;
     const needles = providerFixtures.flatMap((fx) => [planted(fx.provider, 1), planted(fx.provider, 2), planted(fx.provider, 3)]);
