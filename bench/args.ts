@@ -12,6 +12,8 @@ export interface BenchArgs {
   only: Set<ScenarioGroup>;
   /** Profile the gateway under the c=64 chat load instead of running the scenarios. */
   profile: boolean;
+  /** Results go to bench/results/<name>.md and .jsonl (quick runs: <name>.md.tmp, kept out of git). */
+  name: string;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -20,12 +22,13 @@ export const USAGE = `usage: npm run bench -- [options]
   --peer portkey       also run every scenario through Portkey's gateway
   --loadgen wrk|node   load generator for whole responses (default wrk; streams always use node)
   --only <groups>      comma-separated: ${SCENARIO_GROUPS.join(',')}
-  --profile            CPU-profile the gateway under the c=64 chat load, write bench/results/profile.md`;
+  --profile            CPU-profile the gateway under the c=64 chat load, write bench/results/profile.md
+  --name <name>        results file name under bench/results/ (default latest; quick runs: quick, as .tmp)`;
 
 export class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { quick: false, durationMs: 8_000, peer: undefined, loadgen: 'wrk', only: new Set(SCENARIO_GROUPS), profile: false };
+  const args: BenchArgs = { quick: false, durationMs: 8_000, peer: undefined, loadgen: 'wrk', only: new Set(SCENARIO_GROUPS), profile: false, name: '' };
   let duration: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
@@ -61,10 +64,17 @@ export function parseArgs(argv: string[]): BenchArgs {
         args.only = new Set(groups as ScenarioGroup[]);
         break;
       }
+      case '--name': {
+        const v = value();
+        if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(v)) throw new UsageError('--name must be lowercase letters, digits and dashes');
+        args.name = v;
+        break;
+      }
       case '--help': case '-h': throw new UsageError('');
       default: throw new UsageError(`unknown option ${JSON.stringify(flag)}`);
     }
   }
   args.durationMs = duration !== undefined ? duration * 1000 : args.quick ? 2_000 : 8_000;
+  args.name ||= args.quick ? 'quick' : 'latest';
   return args;
 }

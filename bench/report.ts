@@ -27,7 +27,7 @@ function runRows(runs: RunRecord[], stream: boolean): string[] {
   ]));
 }
 
-export function renderMarkdown(records: BenchRecord[]): string {
+export function renderMarkdown(records: BenchRecord[], jsonlName = 'latest.jsonl'): string {
   const meta = records.find((r): r is MetaRecord => r.kind === 'meta');
   const runs = records.filter((r): r is RunRecord => r.kind === 'run');
   const scenarios = records.filter((r): r is ScenarioRecord => r.kind === 'scenario');
@@ -118,6 +118,6 @@ export function renderMarkdown(records: BenchRecord[]): string {
     for (const l of es.levels) out.push(row([l.writers, l.eventsPerSecond, l.appendLatencyMs.p50, l.appendLatencyMs.p90, l.appendLatencyMs.p99, l.appendLatencyMs.max, l.errors]));
     out.push('');
   }
-  out.push('Raw records: `latest.jsonl` beside this file (one JSON object per run, scenario, target).', '');
+  out.push(`Raw records: \`${jsonlName}\` beside this file (one JSON object per run, scenario, lag and event store measurement, target).`, '');
   return out.join('\n');
 }

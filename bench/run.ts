@@ -102,6 +102,7 @@ async function clusterScenario(s: Session, project: Project) {
   const workers = 2;
   const cluster = await startGateway({ storage: s.storage, adminToken: s.adminToken, logFile: join(s.logDir, 'gateway-cluster.log'), clusterWorkers: workers });
   s.gateway = cluster;
+  await smokeChat(cluster.url, project);
   await runLoad({ ...gatewayEndpoint(cluster.url, project.apiKey, false, cluster.child.pid), method: 'POST', connections: 16, durationMs: 1_000, mode: 'full' }, s.args.loadgen);
   await chatScenarios(s, project, cluster, ` cluster×${workers}`, [64]);
 }
@@ -178,9 +179,9 @@ async function main() {
 
   const targets = evaluateTargets(records);
   const all = [...records, ...targets];
-  const base = args.quick ? 'quick' : 'latest';
+  const base = args.name;
   const suffix = args.quick ? '.tmp' : '';
-  const markdown = renderMarkdown(all);
+  const markdown = renderMarkdown(all, `${base}.jsonl${suffix}`);
   writeFileSync(join(RESULTS_DIR, `${base}.jsonl${suffix}`), all.map((r) => JSON.stringify(r)).join('\n') + '\n');
   writeFileSync(join(RESULTS_DIR, `${base}.md${suffix}`), markdown);
   process.stdout.write(markdown);

@@ -86,13 +86,16 @@ export interface Storage {
   databaseUrl: string | undefined;
   /** The server's version, for the report. */
   version: string | undefined;
+  /** MASTER_KEYS for every gateway started on this storage: its data keys are wrapped with it. */
+  masterKeys: string;
   dispose(): Promise<void>;
 }
 
 export async function createStorage(serverUrl: string | undefined): Promise<Storage> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
   const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
-  if (!serverUrl) return { kind: 'pglite', dataDir, databaseUrl: undefined, version: undefined, dispose: async () => removeDir() };
+  const masterKeys = `bench:${randomBytes(32).toString('base64url')}`;
+  if (!serverUrl) return { kind: 'pglite', dataDir, databaseUrl: undefined, version: undefined, masterKeys, dispose: async () => removeDir() };
   const name = `gw_bench_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
@@ -110,6 +113,7 @@ export async function createStorage(serverUrl: string | undefined): Promise<Stor
     dataDir,
     databaseUrl: url.toString(),
     version,
+    masterKeys,
     async dispose() {
       const c = new pg.Client({ connectionString: serverUrl });
       await c.connect();
@@ -142,7 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Running> {
     DATA_DIR: options.storage.dataDir,
     DATABASE_URL: options.storage.databaseUrl,
     ADMIN_TOKEN: options.adminToken,
-    MASTER_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
+    MASTER_KEYS: options.storage.masterKeys,
     LOG_LEVEL: 'info',
     CLUSTER_WORKERS: options.clusterWorkers ? String(options.clusterWorkers) : undefined,
   };

@@ -28,7 +28,10 @@ describe('bench arguments', () => {
     const d = parseArgs([]);
     expect(d).toMatchObject({ durationMs: 8_000, loadgen: 'wrk', peer: undefined, quick: false, profile: false });
     expect([...d.only]).toEqual(['chat', 'stream', 'lag', 'eventstore', 'cluster']);
-    expect(parseArgs(['--quick']).durationMs).toBe(2_000);
+    expect(d.name).toBe('latest');
+    expect(parseArgs(['--quick'])).toMatchObject({ durationMs: 2_000, name: 'quick' });
+    expect(parseArgs(['--name', 'pglite']).name).toBe('pglite');
+    expect(() => parseArgs(['--name', '../x'])).toThrow(/--name/);
     expect(parseArgs(['--quick', '--duration', '5']).durationMs).toBe(5_000);
   });
 
