@@ -51,3 +51,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function backoffMs(attempt: number, maxMs = 30_000, baseMs = 100): number {
   return Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 20));
 }
+
+/**
+ * Lets timers and I/O run. Embedded PGlite answers queries without touching the event loop, so a
+ * loop of queries (catching up, a busy append queue) would otherwise starve everything else.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

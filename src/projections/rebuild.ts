@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import { START, type Checkpoint, type EventStore } from '../eventstore/port.ts';
+import { yieldToEventLoop } from '../eventstore/wakeup.ts';
 import { applyEvents, type Upcaster } from './applyBatch.ts';
 import { lockCheckpoint, readCheckpoints, storeCheckpoint } from './checkpoints.ts';
 import { waitForProjectionLock } from './locks.ts';
@@ -71,6 +72,7 @@ export async function rebuildProjection(deps: RebuildDeps, name: string): Promis
       if (!batch.caughtUp) {
         events += await db.transaction().execute((trx) => applyEvents(trx, target, batch.events));
         position = batch.next;
+        await yieldToEventLoop();
         continue;
       }
       await db.transaction().execute(async (trx) => {
@@ -136,6 +138,7 @@ async function replayUntil(deps: RebuildDeps, projection: Projection, schema: st
     await db.transaction().execute((trx) => applyEvents(trx, target, events));
     // Caught up means every event up to the goal has been read (the goal came from an earlier read).
     position = batch.next >= goal || batch.caughtUp ? goal : batch.next;
+    await yieldToEventLoop();
   }
   return position;
 }

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { AppendResult } from '../port.ts';
 import { appendInTransaction, type AppendRequest } from './append.ts';
 import { NOTIFY_CHANNEL } from './schema.ts';
+import { yieldToEventLoop } from '../wakeup.ts';
 
 /**
  * Group commit: appends that arrive while a transaction is committing wait for it, then all go into
@@ -54,7 +55,10 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
 
   const run = async () => {
     try {
-      while (waiting.length > 0) await commit(takeBatch());
+      while (waiting.length > 0) {
+        await commit(takeBatch());
+        await yieldToEventLoop();
+      }
     } finally {
       running = undefined;
     }

@@ -1,6 +1,6 @@
 import type { Logger } from '../../log.ts';
 import type { ReadAllOptions, ReadAllResult, SubscribeOptions, Subscription } from '../port.ts';
-import { backoffMs, sleep, type WakeupSignal } from '../wakeup.ts';
+import { backoffMs, sleep, yieldToEventLoop, type WakeupSignal } from '../wakeup.ts';
 
 export interface PollingDeps {
   readAll(options: ReadAllOptions): Promise<ReadAllResult>;
@@ -60,6 +60,7 @@ export function pollingSubscription(deps: PollingDeps, options: SubscribeOptions
         after = result.next;
       }
       if (result.caughtUp) await deps.wakeup.wait(deps.pollMs, seen, abort.signal);
+      else await yieldToEventLoop();
     }
   })();
 

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { openDatabase, type Database } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { createLogger } from '../../src/log.ts';
+import { WrongExpectedVersionError, type Checkpoint, type EventStore, type NewEvent, type RecordedEvent } from '../../src/eventstore/port.ts';
+import { createPostgresEventStore } from '../../src/eventstore/postgres/store.ts';
+import { EventIdConflictError } from '../../src/eventstore/postgres/append.ts';
+import { availableBackends, freshDatabase, type Backend, type FreshDatabase } from '../support/databases.ts';
+import { assertStrictlyIncreasing, eventStoreContract, until } from './contract.ts';
+
+const log = createLogger('silent');
+const event = (type: string, data: Record<string, unknown> = {}): NewEvent => ({ id: randomUUID(), type, schemaVersion: 1, data, metadata: { actor: 'test' } });
+
+async function openStore(backend: Backend): Promise<{ store: EventStore; database: Database; fresh: FreshDatabase; close(): Promise<void> }> {
+  const fresh = await freshDatabase(backend);
+  const database = await openDatabase({ databaseUrl: fresh.url, dataDir: 'memory://' });
+  await migrateToLatest(database);
+  const store = createPostgresEventStore({ database, log, pollMs: 100 });
+  return {
+    store, database, fresh,
+    async close() {
+      await store.close();
+      await database.close();
+      await fresh.drop();
+    },
+  };
+}
+
+describe.each(availableBackends())('Postgres event store on %s', (backend) => {
+  eventStoreContract(backend, () => openStore(backend));
+
+  describe('Postgres specifics', () => {
+    let opened: Awaited<ReturnType<typeof openStore>>;
+    beforeAll(async () => { opened = await openStore(backend); }, 60_000);
+    afterAll(async () => { await opened?.close(); });
+
+    test('es_events refuses UPDATE, DELETE and TRUNCATE', async () => {
+      const { store, database } = opened;
+      await store.append(`immutable-${randomUUID()}`, [event('Fixed')], { expected: 'no_stream' });
+      for (const statement of [sql`update es_events set type = 'Changed'`, sql`delete from es_events`, sql`truncate es_events cascade`]) {
+        await expect(statement.execute(database.db)).rejects.toThrow(/append-only/);
+      }
+    });
+
+    test('an event id already stored in another stream is refused', async () => {
+      const { store } = opened;
+      const e = event('Once');
+      await store.append(`first-${randomUUID()}`, [e], { expected: 'no_stream' });
+      await expect(store.append(`second-${randomUUID()}`, [e], { expected: 'no_stream' })).rejects.toBeInstanceOf(EventIdConflictError);
+    });
+
+    test('concurrent appends share a transaction, and a conflict fails only its own caller', async () => {
+      const { store } = opened;
+      const t = randomUUID().slice(0, 8);
+      await store.append(`busy-${t}`, [event('Seed')], { expected: 'no_stream' });
+      const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) =>
+        i === 5
+          ? store.append(`busy-${t}`, [event('Wrong')], { expected: 7n })
+          : store.append(`group${i}-${t}`, [event('Grouped', { i }), event('Grouped', { i })], { expected: 'no_stream' })));
+      const failed = results.filter((r) => r.status === 'rejected');
+      expect(failed).toHaveLength(1);
+      expect((failed[0] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedVersionError);
+      const ok = results.filter((r): r is PromiseFulfilledResult<{ nextVersion: bigint; checkpoint: Checkpoint }> => r.status === 'fulfilled');
+      expect(ok).toHaveLength(11);
+      // "<epoch>:<xid>:<pos>": appends committed by one transaction carry its xid.
+      const transactions = new Set(ok.map((r) => r.value.checkpoint.split(':')[1]));
+      expect(transactions.size).toBeLessThan(ok.length);
+      for (let i = 0; i < 12; i++) {
+        if (i !== 5) expect((await store.readStream(`group${i}-${t}`)).version).toBe(2n);
+      }
+      expect((await store.readStream(`busy-${t}`)).version).toBe(1n);
+    });
+
+    test('checkpoints have a fixed width and order like the log', async () => {
+      const { store } = opened;
+      const a = await store.append(`width-${randomUUID()}`, [event('W')], { expected: 'no_stream' });
+      expect(a.checkpoint).toMatch(/^\d{4}:\d{20}:\d{19}$/);
+      const b = await store.append(`width-${randomUUID()}`, [event('W')], { expected: 'no_stream' });
+      expect(a.checkpoint < b.checkpoint).toBe(true);
+    });
+  });
+
+  if (backend !== 'postgres') return;
+
+  // Transactions that commit out of order: two real connections, each transaction's xid forced early.
+  describe('out-of-order commits (native Postgres)', () => {
+    let opened: Awaited<ReturnType<typeof openStore>>;
+    let older: pg.Client;
+    let newer: pg.Client;
+    let third: pg.Client;
+    beforeAll(async () => {
+      opened = await openStore(backend);
+      const connect = async () => {
+        const c = new pg.Client({ connectionString: opened.fresh.url });
+        await c.connect();
+        return c;
+      };
+      [older, newer, third] = await Promise.all([connect(), connect(), connect()]);
+    }, 60_000);
+    afterAll(async () => {
+      await Promise.all([older, newer, third].map((c) => c?.end()));
+      await opened?.close();
+    });
+
+    const begin = async (c: pg.Client) => {
+      await c.query('begin');
+      await c.query('select pg_current_xact_id()');
+    };
+    const insert = async (c: pg.Client, type: string) => {
+      const stream = `raw-${randomUUID()}`;
+      await c.query(`insert into es_streams (stream, category, version) values ($1, 'raw', 1)`, [stream]);
+      await c.query(`insert into es_events (stream, version, id, type, schema_version, data, metadata)
+        values ($1, 1, $2, $3, 1, '{}', '{"actor":"test"}')`, [stream, randomUUID(), type]);
+    };
+    const read = async (after: Checkpoint, types: string[]) => (await opened.store.readAll({ after, batchSize: 100, types })).events;
+
+    test('a newer transaction that commits first stays invisible until the older one commits', async () => {
+      const { store } = opened;
+      const t = randomUUID().slice(0, 8);
+      const types = [`Slow_${t}`, `Fast_${t}`];
+      const start = await store.head();
+      const seen: RecordedEvent[] = [];
+      const subscription = store.subscribe({ after: start, types, onEvents: async (events) => { seen.push(...events); } });
+      try {
+        await begin(older);
+        await insert(older, `Slow_${t}`);
+        await begin(newer);
+        await insert(newer, `Fast_${t}`);
+        await newer.query('commit');
+
+        expect(await read(start, types)).toEqual([]);
+        expect(await store.head()).toBe(start);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(seen).toEqual([]);
+
+        await older.query('commit');
+        const events = await read(start, types);
+        expect(events.map((e) => e.type)).toEqual([`Slow_${t}`, `Fast_${t}`]);
+        assertStrictlyIncreasing(events.map((e) => e.checkpoint));
+        await until(() => seen.length >= 2);
+        expect(seen.map((e) => e.type)).toEqual([`Slow_${t}`, `Fast_${t}`]);
+      } finally {
+        await subscription.close();
+      }
+    });
+
+    test('an older transaction that took a later sequence value is still read first', async () => {
+      const t = randomUUID().slice(0, 8);
+      const types = [`Early_${t}`, `Late_${t}`];
+      const start = await opened.store.head();
+      await begin(older);
+      await begin(newer);
+      await insert(newer, `Late_${t}`); // takes the smaller position
+      await insert(older, `Early_${t}`);
+      await newer.query('commit');
+      await older.query('commit');
+      const events = await read(start, types);
+      expect(events.map((e) => e.type)).toEqual([`Early_${t}`, `Late_${t}`]);
+      assertStrictlyIncreasing(events.map((e) => e.checkpoint));
+    });
+
+    test('several slow transactions: each newer commit waits for every older one', async () => {
+      const t = randomUUID().slice(0, 8);
+      const types = [`A_${t}`, `B_${t}`, `C_${t}`];
+      const start = await opened.store.head();
+      await begin(older);
+      await insert(older, `A_${t}`);
+      await begin(newer);
+      await insert(newer, `B_${t}`);
+      await begin(third);
+      await insert(third, `C_${t}`);
+      await third.query('commit');
+      expect(await read(start, types)).toEqual([]);
+      await older.query('commit');
+      expect((await read(start, types)).map((e) => e.type)).toEqual([`A_${t}`]);
+      await newer.query('commit');
+      expect((await read(start, types)).map((e) => e.type)).toEqual([`A_${t}`, `B_${t}`, `C_${t}`]);
+    });
+
+    test('rolled-back appends leave holes that do not stall readers', async () => {
+      const { store } = opened;
+      const t = randomUUID().slice(0, 8);
+      const types = [`Gone_${t}`, `Kept_${t}`];
+      const start = await store.head();
+      await begin(older);
+      await insert(older, `Gone_${t}`);
+      await older.query('rollback');
+      const kept = await store.append(`kept-${t}`, [event(`Kept_${t}`)], { expected: 'no_stream' });
+      const r = await store.readAll({ after: start, batchSize: 100, types });
+      expect(r.events.map((e) => e.type)).toEqual([`Kept_${t}`]);
+      expect(r.next >= kept.checkpoint).toBe(true);
+      expect(r.caughtUp).toBe(true);
+    });
+
+    test('an open write transaction holds readers back, then everything arrives in order', async () => {
+      const { store } = opened;
+      const t = randomUUID().slice(0, 8);
+      const start = await store.head();
+      await begin(older);
+      await insert(older, `Held_${t}`);
+      const appended = await Promise.all([0, 1, 2].map((i) => store.append(`after-${t}-${i}`, [event(`After_${t}`)], { expected: 'no_stream' })));
+      expect(appended).toHaveLength(3);
+      expect((await store.readAll({ after: start, batchSize: 100, types: [`Held_${t}`, `After_${t}`] })).events).toEqual([]);
+      await older.query('commit');
+      const events = (await store.readAll({ after: start, batchSize: 100, types: [`Held_${t}`, `After_${t}`] })).events;
+      expect(events.map((e) => e.type)).toEqual([`Held_${t}`, `After_${t}`, `After_${t}`, `After_${t}`]);
+    });
+  });
+});
