@@ -17,7 +17,7 @@ export class EventIdConflictError extends Error {
 }
 
 /**
- * One append inside the caller's transaction. The stream row is locked first, so concurrent writers
+ * One append inside the caller's transaction (the careful path; appendBatch.ts is the fast one). The stream row is locked first, so concurrent writers
  * of the same stream queue behind each other (never a spurious conflict for 'any'), and the
  * (stream, version) primary key backs the check up.
  */
@@ -56,7 +56,7 @@ export async function appendInTransaction(trx: Kysely<any>, req: AppendRequest):
   return { nextVersion, checkpoint: formatCheckpoint(last) };
 }
 
-function matches(expected: ExpectedVersion, current: bigint): boolean {
+export function matches(expected: ExpectedVersion, current: bigint): boolean {
   if (expected === 'any') return true;
   if (expected === 'no_stream') return current === 0n;
   if (expected === 'stream_exists') return current > 0n;

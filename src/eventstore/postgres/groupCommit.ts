@@ -1,16 +1,20 @@
 import { sql, type Kysely } from 'kysely';
 import type { AppendResult } from '../port.ts';
-import { appendInTransaction, type AppendRequest } from './append.ts';
-import { NOTIFY_CHANNEL } from './schema.ts';
 import { yieldToEventLoop } from '../wakeup.ts';
+import { appendInTransaction, type AppendRequest } from './append.ts';
+import { appendBatch, DEFERRED, type Outcome } from './appendBatch.ts';
+import { NOTIFY_CHANNEL } from './schema.ts';
 
 /**
  * Group commit: appends that arrive while a transaction is committing wait for it, then all go into
- * the next transaction together, each in its own savepoint so a conflict fails only its own caller.
- * One transaction at a time per process; a lone append pays no extra latency and no savepoint.
+ * the next transaction together. One transaction at a time per process; a lone append pays no
+ * extra latency.
  *
- * Every caller's promise settles only after its transaction committed (or failed), so a resolved
- * append is durable and its checkpoint is real.
+ * The batch is written set-wise (appendBatch.ts: a handful of statements however many appends). If
+ * that transaction fails as a whole (say, another process stored one of the event ids meanwhile),
+ * the batch is redone one append at a time, each in its own savepoint, so only the append at fault
+ * fails. Every caller's promise settles only after its transaction committed or failed, so a
+ * resolved append is durable and its checkpoint is real.
  */
 export interface AppendQueue {
   append(request: AppendRequest): Promise<AppendResult>;
@@ -34,10 +38,8 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
-
 export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
-  const maxAppends = options.maxAppendsPerTransaction ?? 200;
+  const maxAppends = options.maxAppendsPerTransaction ?? 500;
   const maxEvents = options.maxEventsPerTransaction ?? 2000;
   const waiting: Pending[] = [];
   let running: Promise<void> | undefined;
@@ -65,33 +67,34 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   };
 
   const commit = async (batch: Pending[]) => {
-    // Same order of row locks in every process: two processes' batches cannot deadlock each other.
-    // Appends to one stream keep their arrival order (the sort is stable).
+    // Row locks are taken in stream order in every process, so two processes' transactions cannot
+    // deadlock each other. Appends to one stream keep their arrival order (the sort is stable).
     batch.sort((a, b) => (a.request.stream < b.request.stream ? -1 : a.request.stream > b.request.stream ? 1 : 0));
-    const outcomes: Outcome[] = [];
+    const requests = batch.map((p) => p.request);
+    let outcomes: Array<Outcome | typeof DEFERRED>;
     try {
-      await options.db.transaction().execute(async (trx) => {
-        if (batch.length === 1) {
-          outcomes.push({ ok: true, result: await appendInTransaction(trx, batch[0]!.request) });
-        } else {
-          for (const item of batch) outcomes.push(await appendInSavepoint(trx, item.request));
-        }
-        if (outcomes.some((o) => o.ok)) await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
-      });
-    } catch (err) {
-      // The transaction as a whole failed: nothing of it was stored.
-      batch.forEach((item, i) => {
-        const o = outcomes[i];
-        item.reject(o && !o.ok ? o.error : err);
-      });
-      return;
+      outcomes = await inTransaction(options.db, (trx) => appendBatch(trx, requests));
+    } catch {
+      try {
+        outcomes = await inTransaction(options.db, async (trx) => {
+          const each: Outcome[] = [];
+          for (const request of requests) each.push(await appendInSavepoint(trx, request));
+          return each;
+        });
+      } catch (err) {
+        for (const item of batch) item.reject(err);
+        return;
+      }
     }
+    const deferred: Pending[] = [];
     batch.forEach((item, i) => {
       const o = outcomes[i]!;
-      if (o.ok) item.resolve(o.result);
+      if (o === DEFERRED) deferred.push(item);
+      else if (o.ok) item.resolve(o.result);
       else item.reject(o.error);
     });
-    if (outcomes.some((o) => o.ok)) options.onCommitted();
+    waiting.unshift(...deferred);
+    if (outcomes.some((o) => o !== DEFERRED && o.ok)) options.onCommitted();
   };
 
   return {
@@ -105,6 +108,15 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
       while (running) await running;
     },
   };
+}
+
+/** Runs `work` in a transaction that also notifies listeners if anything was stored. */
+async function inTransaction<T extends Outcome | typeof DEFERRED>(db: Kysely<any>, work: (trx: Kysely<any>) => Promise<T[]>): Promise<T[]> {
+  return db.transaction().execute(async (trx) => {
+    const outcomes = await work(trx);
+    if (outcomes.some((o) => o !== DEFERRED && o.ok)) await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
+    return outcomes;
+  });
 }
 
 async function appendInSavepoint(trx: Kysely<any>, request: AppendRequest): Promise<Outcome> {
