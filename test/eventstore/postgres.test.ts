@@ -108,8 +108,7 @@ describe.each(availableBackends())('Postgres event store on %s', (backend) => {
       await c.query('begin');
       await c.query('select pg_current_xact_id()');
     };
-    const insert = async (c: pg.Client, type: string) => {
-      const stream = `raw-${randomUUID()}`;
+    const insert = async (c: pg.Client, type: string, stream = `raw-${randomUUID()}`) => {
       await c.query(`insert into es_streams (stream, category, version) values ($1, 'raw', 1)`, [stream]);
       await c.query(`insert into es_events (stream, version, id, type, schema_version, data, metadata)
         values ($1, 1, $2, $3, 1, '{}', '{"actor":"test"}')`, [stream, randomUUID(), type]);
@@ -192,6 +191,22 @@ describe.each(availableBackends())('Postgres event store on %s', (backend) => {
       expect(r.events.map((e) => e.type)).toEqual([`Kept_${t}`]);
       expect(r.next >= kept.checkpoint).toBe(true);
       expect(r.caughtUp).toBe(true);
+    });
+
+    test('an append racing another writer that creates the same stream is decided once that writer commits', async () => {
+      const { store } = opened;
+      const stream = `race-${randomUUID()}`;
+      await begin(older);
+      await insert(older, 'Raced', stream);
+      let settled = false;
+      const racing = store.append(stream, [event('Late')], { expected: 'no_stream' }).finally(() => { settled = true; });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(settled).toBe(false);
+      await older.query('commit');
+      const err = await racing.then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(WrongExpectedVersionError);
+      expect(err).toMatchObject({ actual: 1n });
+      expect((await store.append(stream, [event('Next')], { expected: 1n })).nextVersion).toBe(2n);
     });
 
     test('an open write transaction holds readers back, then everything arrives in order', async () => {
