@@ -16,6 +16,8 @@ export async function createEventStore(options: EventStoreFactoryOptions): Promi
   const log = options.log.child({ component: 'eventstore' });
   if (options.kind === 'postgres') {
     const { createPostgresEventStore } = await import('./postgres/store.ts');
+    const { ensureLogEpoch } = await import('./postgres/epoch.ts');
+    await ensureLogEpoch(options.database.db, log);
     return createPostgresEventStore({ database: options.database, log });
   }
   if (!options.eventStoreUrl) throw new TypeError('eventStoreUrl is required for the eventstoredb event store');

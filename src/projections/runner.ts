@@ -23,7 +23,7 @@ export interface ProjectionRunnerOptions {
 }
 
 export interface ProjectionLag {
-  status: 'starting' | 'running' | 'faulted' | 'stopped';
+  status: 'running' | 'faulted' | 'stopped';
   checkpoint: Checkpoint;
   /** The log's head when asked; `caughtUp` compares the two. */
   head: Checkpoint;
@@ -93,11 +93,9 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         if (outcome.kind !== 'applied') throw outcome;
         after = outcome.checkpoint;
         worker.checkpoint = outcome.checkpoint;
-        if (worker.status !== 'running' || worker.attempts > 0) {
-          if (worker.status === 'faulted') log.info('projection recovered', { projection: projection.name, checkpoint: outcome.checkpoint });
-          worker.status = 'running';
-          worker.attempts = 0;
-        }
+        if (worker.status === 'faulted') log.info('projection recovered', { projection: projection.name, checkpoint: outcome.checkpoint });
+        worker.status = 'running';
+        worker.attempts = 0;
         waiters.progressed();
       },
       onError: (err) => { void handleStop(worker, err); },
@@ -163,7 +161,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       for (const worker of workers.values()) {
         const row = stored.get(worker.projection.name);
         worker.checkpoint = row?.checkpoint ?? ('' as Checkpoint);
-        worker.status = row?.status === 'faulted' ? 'faulted' : 'starting';
+        // A fault is cleared by the first batch that commits; until then it is still reported.
+        worker.status = row?.status === 'faulted' ? 'faulted' : 'running';
         worker.attempts = row?.attempts ?? 0;
         subscribe(worker);
       }
@@ -200,7 +199,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         const row = stored.get(name);
         const checkpoint = [worker.checkpoint, row?.checkpoint ?? ''].reduce((a, b) => (a > b ? a : b)) as Checkpoint;
         result[name] = {
-          status: worker.status,
+          // Another process may be the one that hit the fault (cluster mode): the row says so.
+          status: worker.status !== 'stopped' && row?.status === 'faulted' ? 'faulted' : worker.status,
           checkpoint,
           head,
           caughtUp: checkpoint >= head,

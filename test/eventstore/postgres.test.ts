@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log.ts';
 import { WrongExpectedVersionError, type Checkpoint, type EventStore, type NewEvent, type RecordedEvent } from '../../src/eventstore/port.ts';
 import { createPostgresEventStore } from '../../src/eventstore/postgres/store.ts';
 import { EventIdConflictError } from '../../src/eventstore/postgres/append.ts';
+import { ensureLogEpoch } from '../../src/eventstore/postgres/epoch.ts';
 import { availableBackends, freshDatabase, type Backend, type FreshDatabase } from '../support/databases.ts';
 import { assertStrictlyIncreasing, eventStoreContract, until } from './contract.ts';
 
@@ -71,6 +72,28 @@ describe.each(availableBackends())('Postgres event store on %s', (backend) => {
         if (i !== 5) expect((await store.readStream(`group${i}-${t}`)).version).toBe(2n);
       }
       expect((await store.readStream(`busy-${t}`)).version).toBe(1n);
+    });
+
+    test('after a restore into a cluster whose transaction ids are behind the log, the epoch keeps new events last', async () => {
+      const { store, database } = opened;
+      const t = randomUUID().slice(0, 8);
+      const types = [`Restored_${t}`, `New_${t}`];
+      const start = await store.head();
+      // What a restored log looks like from the new cluster: events of transactions "from the future".
+      const stream = `restored-${t}`;
+      await sql`insert into es_streams (stream, category, version) values (${stream}, 'restored', 1)`.execute(database.db);
+      await sql`insert into es_events (tx, stream, version, id, type, schema_version, data, metadata)
+        values ('900000000000'::xid8, ${stream}, 1, ${randomUUID()}, ${`Restored_${t}`}, 1, '{}', '{"actor":"test"}')`.execute(database.db);
+      expect((await store.readAll({ after: start, batchSize: 10, types })).events).toEqual([]);
+
+      const { rows } = await sql<{ epoch: number }>`select epoch::int as epoch from es_meta`.execute(database.db);
+      expect(await ensureLogEpoch(database.db, log)).toBe(rows[0]!.epoch + 1);
+      expect(await ensureLogEpoch(database.db, log)).toBe(rows[0]!.epoch + 1);
+      const fresh = await store.append(`after-restore-${t}`, [event(`New_${t}`)], { expected: 'no_stream' });
+      const events = (await store.readAll({ after: start, batchSize: 10, types })).events;
+      expect(events.map((e) => e.type)).toEqual(types);
+      expect(events[1]!.checkpoint).toBe(fresh.checkpoint);
+      expect(fresh.checkpoint.startsWith(String(rows[0]!.epoch + 1).padStart(4, '0'))).toBe(true);
     });
 
     test('checkpoints have a fixed width and order like the log', async () => {
