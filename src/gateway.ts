@@ -20,6 +20,7 @@ import { usageRoutes } from './http/routes/usage.ts';
 import { modelRoutes } from './http/routes/models.ts';
 import { loadKeyring } from './crypto/keyring.ts';
 import { createDataKeys } from './crypto/dataKeys.ts';
+import { createHotCache } from './application/hotCache.ts';
 
 /** Everything a running gateway holds; `close` releases it in reverse order of creation. */
 export interface Gateway {
@@ -59,6 +60,9 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
     const stopWatching = await dataKeys.watchDestroys();
     closers.push(stopWatching);
     const shutdown = new AbortController();
+    const cache = createHotCache();
+    const invalidations = await cache.follow(eventStore, log);
+    closers.push(() => invalidations.close());
 
     const context: AppContext = {
       config,
@@ -67,6 +71,7 @@ export async function createGateway(config: Config, log: Logger): Promise<Gatewa
       eventStore,
       adminToken: loadAdminToken(config.ADMIN_TOKEN, config.DATA_DIR, log),
       dataKeys,
+      cache,
       shuttingDown: shutdown.signal,
       awaitProjections: (checkpoint, names) => runner.waitFor(checkpoint, names, config.READ_YOUR_WRITES_TIMEOUT_MS),
     };

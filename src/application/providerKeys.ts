@@ -48,6 +48,7 @@ export async function setProviderKey(
     await shredSecret(sealed, app.dataKeys).catch(() => {}); // never recorded: nothing may decrypt it
     throw err;
   }
+  for (const event of result.events) app.cache.forget(event);
   const set = result.events[0];
   if (set?.type === 'ProviderKeySet' && set.data.replacedDataKeyId) {
     await shred(app, set.data.replacedDataKeyId);
@@ -58,6 +59,7 @@ export async function setProviderKey(
 /** Removes the key and destroys its data key: the ciphertext left in the log is unreadable from now on. */
 export async function removeProviderKey(app: AppContext, projectId: string, provider: ProviderName, metadata: EventMetadata) {
   const result = await handleCommand(app.eventStore, providerKeyStream(projectId, provider), decider(projectId, provider), { type: 'RemoveProviderKey' }, metadata);
+  for (const event of result.events) app.cache.forget(event);
   const removed = result.events[0];
   if (removed?.type === 'ProviderKeyRemoved') await shred(app, removed.data.dataKeyId);
   if (result.append) await app.awaitProjections(result.append.checkpoint, READ_MODELS);

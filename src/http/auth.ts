@@ -30,11 +30,18 @@ const projectParams = z.object({ projectId: z.string().uuid('must be a UUID') })
 export function authMiddleware(app: AppContext) {
   const db = app.database.db;
 
+  const callerOf = (kind: 'token' | 'api_key', id: string, projectId: string): Caller =>
+    ({ kind, actor: `${kind === 'token' ? 'token' : 'apikey'}:${id}`, projectId, credentialId: id });
+
   async function lookup(secret: string, kind: 'token' | 'api_key'): Promise<Caller | undefined> {
     const hash = hashCredential(secret);
+    const cached = app.cache.caller(hash);
+    if (cached) return cached.kind === kind ? callerOf(kind, cached.credentialId, cached.projectId) : undefined;
+    const epoch = app.cache.epoch();
     const row = await findCredentialByHash(db, hash);
     if (!row || row.kind !== kind || row.revoked_at || !hashesEqual(row.secret_hash, hash)) return undefined;
-    return { kind, actor: `${kind === 'token' ? 'token' : 'apikey'}:${row.id}`, projectId: row.project_id, credentialId: row.id };
+    app.cache.rememberCaller(hash, { kind, credentialId: row.id, projectId: row.project_id }, epoch);
+    return callerOf(kind, row.id, row.project_id);
   }
 
   return {

@@ -81,6 +81,27 @@ describe.each(providerFixtures)('chat via $provider', (fx) => {
     expect(row.cost_usd).toBeCloseTo(res.json.cost_usd, 9);
   });
 
+  test('a rotated or removed provider key takes effect on the very next request', async () => {
+    const p = (await call(gw.url, 'POST', '/projects', { ...admin, body: { name: 'rotation' } })).json.id;
+    const first = `first-${fx.provider}-0123456789abcdef`;
+    const second = `second-${fx.provider}-0123456789abcdef`;
+    const sentKey = () => {
+      const h = sim.requests.at(-1)!.headers;
+      return String(h['x-api-key'] ?? h['x-goog-api-key'] ?? h.authorization);
+    };
+    const chatOnce = () => call(gw.url, 'POST', `/projects/${p}/ai/chat`, { ...admin, body: { model: fx.model, messages } });
+    await call(gw.url, 'POST', `/projects/${p}/ai/providers`, { ...admin, body: { provider: fx.provider, api_key: first, base_url: fx.baseUrl(sim) } });
+    expect((await chatOnce()).status).toBe(200);
+    expect(sentKey()).toContain(first);
+    await call(gw.url, 'POST', `/projects/${p}/ai/providers`, { ...admin, body: { provider: fx.provider, api_key: second, base_url: fx.baseUrl(sim) } });
+    expect((await chatOnce()).status).toBe(200);
+    expect(sentKey()).toContain(second);
+    await call(gw.url, 'DELETE', `/projects/${p}/ai/providers/${fx.provider}`, admin);
+    const after = await chatOnce();
+    expect(after.status).toBe(400);
+    expect(after.json.error.message).toMatch(/no .* key is configured/);
+  });
+
   test('public route with x-api-key records the key as the source', async () => {
     const res = await call(gw.url, 'POST', '/api/ai/chat', { apiKey, body: { model: fx.model, messages: [{ role: 'user', content: 'Hello!' }] } });
     expect(res.status).toBe(200);

@@ -6,6 +6,7 @@ import { getProviderKey } from '../../../projections/providers.ts';
 import { getProject } from '../../../projections/projects.ts';
 import { reject } from '../../domain/shared/errors.ts';
 import { openSecret } from '../../crypto/secrets.ts';
+import type { CachedProviderKey } from '../hotCache.ts';
 
 export interface ChatInput {
   model: string;
@@ -18,7 +19,7 @@ export interface ChatInput {
 
 export type CompletionSource = { kind: 'dashboard' | 'public' | 'arena'; apiKeyId: string | null };
 
-/** Everything a completion needs before the upstream call, gathered without any network I/O. */
+/** Everything a completion needs before the upstream call; cached per process (see hotCache.ts). */
 export interface PreparedCompletion {
   completionId: string;
   projectId: string;
@@ -33,15 +34,7 @@ export interface PreparedCompletion {
 export async function prepareCompletion(app: AppContext, projectId: string, input: ChatInput, source: CompletionSource): Promise<PreparedCompletion> {
   const resolved = resolveModel(input.model, { capability: 'chat' });
   const provider = resolved.provider;
-  const [keyRow, project] = await Promise.all([
-    getProviderKey(app.database.db, projectId, provider),
-    getProject(app.database.db, projectId),
-  ]);
-  if (!project) reject('not_found', 'project not found');
-  if (!keyRow) {
-    reject('invalid', `no ${provider} key is configured for this project; add one with POST /projects/${projectId}/ai/providers {"provider":"${provider}","api_key":"..."}`);
-  }
-  const apiKey = await openSecret({ ciphertext: keyRow!.ciphertext, dataKeyId: keyRow!.data_key_id }, app.dataKeys);
+  const [key, storeContent] = await Promise.all([providerKeyFor(app, projectId, provider), storeContentOf(app, projectId)]);
   return {
     completionId: randomUUID(),
     projectId,
@@ -56,7 +49,35 @@ export async function prepareCompletion(app: AppContext, projectId: string, inpu
       top_p: input.top_p,
       stop: input.stop,
     },
-    credentials: { apiKey, baseUrl: keyRow!.base_url ?? undefined },
-    storeContent: project!.store_content,
+    credentials: { apiKey: key.apiKey, baseUrl: key.baseUrl },
+    storeContent,
   };
+}
+
+/** The project's decrypted key for this provider, from memory when this process has it. */
+async function providerKeyFor(app: AppContext, projectId: string, provider: ProviderName): Promise<CachedProviderKey> {
+  const cached = app.cache.providerKey(projectId, provider);
+  if (cached) return cached;
+  const epoch = app.cache.epoch();
+  const row = await getProviderKey(app.database.db, projectId, provider);
+  if (!row) {
+    return reject('invalid', `no ${provider} key is configured for this project; add one with POST /projects/${projectId}/ai/providers {"provider":"${provider}","api_key":"..."}`);
+  }
+  const key = {
+    apiKey: await openSecret({ ciphertext: row.ciphertext, dataKeyId: row.data_key_id }, app.dataKeys),
+    baseUrl: row.base_url ?? undefined,
+    fingerprint: row.fingerprint,
+  };
+  app.cache.rememberProviderKey(projectId, provider, key, epoch);
+  return key;
+}
+
+async function storeContentOf(app: AppContext, projectId: string): Promise<boolean> {
+  const cached = app.cache.storeContent(projectId);
+  if (cached !== undefined) return cached;
+  const epoch = app.cache.epoch();
+  const project = await getProject(app.database.db, projectId);
+  if (!project) return reject('not_found', 'project not found');
+  app.cache.rememberStoreContent(projectId, project.store_content, epoch);
+  return project.store_content;
 }
