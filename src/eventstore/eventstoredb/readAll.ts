@@ -26,7 +26,8 @@ export async function readAllFromEventStoreDB(client: EventStoreDBClient, option
       for await (const resolved of client.readAll({ fromPosition: parseCheckpoint(next), maxCount: pageSize, direction: FORWARDS })) {
         records++;
         const event = resolved.event;
-        if (!event?.position || events.length >= options.batchSize) continue;
+        if (!event || events.length >= options.batchSize) continue;
+        if (!event.position) throw new Error('EventStoreDB did not return event positions; version 22.10 or later is required');
         const checkpoint = formatCheckpoint(event.position);
         if (checkpoint <= next) continue;
         next = checkpoint;

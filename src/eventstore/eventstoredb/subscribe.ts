@@ -25,14 +25,15 @@ export function subscribeToEventStoreDB(
   let after: Checkpoint = options.after;
   let inHandler = false;
 
-  class HandlerFailed extends Error {}
+  /** Ends the subscription for good (reported to onError) instead of resubscribing. */
+  class StopSubscription extends Error {}
 
   const deliver = async (events: RecordedEvent[], next: Checkpoint) => {
     inHandler = true;
     try {
       await options.onEvents(events, next);
     } catch (err) {
-      throw new HandlerFailed('subscriber failed', { cause: err });
+      throw new StopSubscription('subscriber failed', { cause: err });
     } finally {
       inHandler = false;
     }
@@ -68,12 +69,18 @@ export function subscribeToEventStoreDB(
         while (batch.length < batchSize && (item = subscription.read() as AllStreamResolvedEvent | null) !== null) {
           consumed++;
           const event = item.event;
-          if (!event?.position) continue;
+          if (!event) continue;
+          if (!event.position) throw new StopSubscription('EventStoreDB sent an event without its position', { cause: new Error('server 22.10 or later is required') });
           const checkpoint = formatCheckpoint(event.position);
           if (checkpoint <= next) continue;
           next = checkpoint;
           if (isSystemType(event.type) || (wanted && !wanted.has(event.type))) continue;
-          batch.push(toRecordedEvent(event));
+          try {
+            batch.push(toRecordedEvent(event));
+          } catch (err) {
+            // An event this adapter cannot read will not become readable by resubscribing.
+            throw new StopSubscription('undecodable event', { cause: err });
+          }
         }
         while (reported.length > 0 && reported[0]!.received <= consumed) {
           next = maxCheckpoint(next, reported.shift()!.checkpoint);
@@ -111,7 +118,7 @@ export function subscribeToEventStoreDB(
         await runOnce();
         failures = 0;
       } catch (err) {
-        if (err instanceof HandlerFailed) {
+        if (err instanceof StopSubscription) {
           abort.abort();
           if (options.onError) options.onError(err.cause);
           else log.error('subscription stopped', { err: err.cause });
