@@ -1,3 +1,4 @@
+import type { DbStats } from './dbStats.ts';
 import { runLoad, type LoadTool } from './load/run.ts';
 import type { LoadResult } from './load/types.ts';
 import { busyPercent, loadAverage1m, sampleMachine, settle, watchTree } from './procStats.ts';
@@ -23,6 +24,8 @@ export interface RunShape {
   tool: LoadTool;
   /** The simulator's pid: its CPU per request is reported for every run, as the upstream's cost. */
   upstreamPid: number;
+  /** The gateway's database counters (native Postgres), read around runs that have a subject. */
+  dbStats?: DbStats | undefined;
 }
 
 export interface RunRecord {
@@ -43,6 +46,8 @@ export interface RunRecord {
   subjectProcesses?: number;
   /** False when the kernel refused to reset VmHWM: the peak then includes start-up. */
   peakIsPerRun?: boolean;
+  /** Transactions committed in the gateway's database per request (native Postgres only). */
+  dbCommitsPerRequest?: number;
   upstreamCpuMsPerRequest: number;
   machineBusyPercent: number;
   loadAverage1m: number;
@@ -61,6 +66,8 @@ export async function measure(endpoint: Endpoint, shape: RunShape): Promise<RunR
   const machineStart = sampleMachine();
   const subject = endpoint.subjectPid ? watchTree(endpoint.subjectPid) : undefined;
   const upstream = watchTree(shape.upstreamPid);
+  const db = endpoint.subjectPid && shape.dbStats ? shape.dbStats : undefined;
+  const dbBefore = await db?.sample();
   const result: LoadResult = await runLoad({
     url: endpoint.url,
     method: 'POST',
@@ -73,6 +80,7 @@ export async function measure(endpoint: Endpoint, shape: RunShape): Promise<RunR
   }, shape.tool);
   const s = subject?.finish();
   const u = upstream.finish();
+  const dbAfter = await db?.sample();
   const perRequest = (cpuMs: number) => (result.requests ? round3(cpuMs / result.requests) : Number.NaN);
   return {
     kind: 'run',
@@ -93,6 +101,7 @@ export async function measure(endpoint: Endpoint, shape: RunShape): Promise<RunR
       subjectProcesses: s.processes,
       peakIsPerRun: s.peaksReset,
     } : {}),
+    ...(dbBefore && dbAfter ? { dbCommitsPerRequest: perRequest(dbAfter.commits - dbBefore.commits) } : {}),
     upstreamCpuMsPerRequest: perRequest(u.cpuMs),
     machineBusyPercent: Math.round(busyPercent(machineStart, sampleMachine())),
     loadAverage1m: loadBefore,

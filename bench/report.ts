@@ -23,7 +23,7 @@ function runRows(runs: RunRecord[], stream: boolean): string[] {
     r.scenario, r.target, r.tool, r.rps,
     ...(stream ? [r.ttfbMs?.p50, r.ttfbMs?.p90, r.ttfbMs?.p99] : []),
     r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99,
-    r.errors, r.subjectCpuMsPerRequest, r.subjectPeakRssMB, r.upstreamCpuMsPerRequest, r.machineBusyPercent,
+    r.errors, r.subjectCpuMsPerRequest, r.subjectPeakRssMB, r.dbCommitsPerRequest, r.upstreamCpuMsPerRequest, r.machineBusyPercent,
   ]));
 }
 
@@ -60,14 +60,15 @@ export function renderMarkdown(records: BenchRecord[], jsonlName = 'latest.jsonl
   }
 
   const cols = ['scenario', 'target', 'tool', 'req/s'];
-  const tail = ['p50 ms', 'p90 ms', 'p99 ms', 'errors', 'CPU ms/req', 'peak RSS MB', 'upstream CPU ms/req', 'machine busy %'];
+  const tail = ['p50 ms', 'p90 ms', 'p99 ms', 'errors', 'CPU ms/req', 'peak RSS MB', 'DB commits/req', 'upstream CPU ms/req', 'machine busy %'];
   const plain = runs.filter((r) => !r.ttfbMs && !r.target.includes('lag'));
   const plainScenarios = scenarios.filter((s) => s.mode === 'full');
   if (plain.length) {
     out.push('## Non-streaming chat', '',
       '`direct`: POST /v1/chat/completions on the simulator; `gateway`: POST /api/ai/chat with x-api-key; ' +
       '`peer`: the same OpenAI request through the peer; `control`: the direct run repeated (noise floor). ' +
-      'CPU and peak RSS are the gateway\'s (or the peer\'s) whole process tree.', '',
+      'CPU and peak RSS are the gateway\'s (or the peer\'s) whole process tree; DB commits are transactions ' +
+      'committed in the gateway\'s database per request (native PostgreSQL only; each one is a WAL flush).', '',
       header([...cols, ...tail]), ...runRows(plain, false), '');
     out.push(header(['scenario', 'added p50 ms', 'added p90 ms', 'added p99 ms', 'noise p50 ms', 'noise p90 ms', 'noise p99 ms',
       'req/s vs direct', 'control req/s Δ%', 'req/s vs peer', 'CPU vs peer']));

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, USAGE, UsageError, type BenchArgs } from './args.ts';
 import { runScenario, type ScenarioRecord } from './compare.ts';
 import { directEndpoint, gatewayEndpoint, peerEndpoint } from './endpoints.ts';
+import { createDbStats, type DbStats } from './dbStats.ts';
 import { runEventStoreScenario } from './eventstoreScenario.ts';
 import { runLagScenario } from './lag.ts';
 import { runLoad } from './load/run.ts';
@@ -47,6 +48,7 @@ interface Session {
   gateway: Running;
   peer: Running | undefined;
   adminToken: string;
+  dbStats: DbStats | undefined;
 }
 
 async function warmUp(s: Session, project: Project) {
@@ -66,7 +68,7 @@ async function chatScenarios(s: Session, project: Project, gateway: Running, lab
   const out: ScenarioRecord[] = [];
   for (const c of concurrencies) {
     const scenario = await runScenario(
-      { scenario: `chat c=${c}${label}`, connections: c, durationMs: s.args.durationMs, mode: 'full', tool: s.args.loadgen, upstreamPid: s.simulator.child.pid },
+      { scenario: `chat c=${c}${label}`, connections: c, durationMs: s.args.durationMs, mode: 'full', tool: s.args.loadgen, upstreamPid: s.simulator.child.pid, dbStats: s.dbStats },
       {
         direct: directEndpoint(s.simulator.url, false),
         gateway: gatewayEndpoint(gateway.url, project.apiKey, false, gateway.child.pid),
@@ -84,7 +86,7 @@ async function streamScenarios(s: Session, project: Project) {
   await configureSimulator(s.simulator.url, STREAM);
   for (const c of [1, 16]) {
     const scenario = await runScenario(
-      { scenario: `stream c=${c}`, connections: c, durationMs: s.args.durationMs, mode: 'stream', tool: 'node', upstreamPid: s.simulator.child.pid },
+      { scenario: `stream c=${c}`, connections: c, durationMs: s.args.durationMs, mode: 'stream', tool: 'node', upstreamPid: s.simulator.child.pid, dbStats: s.dbStats },
       {
         direct: directEndpoint(s.simulator.url, true),
         gateway: gatewayEndpoint(s.gateway.url, project.apiKey, true, s.gateway.child.pid),
@@ -139,7 +141,8 @@ async function main() {
     }
     const gateway = await startGateway({ storage, adminToken, logFile: join(logDir, 'gateway.log') });
     const peer = args.peer ? await startPortkey(join(logDir, 'portkey.log')) : undefined;
-    session = { args, logDir, records, record, simulator, storage, gateway, peer, adminToken };
+    const dbStats = storage.databaseUrl ? createDbStats(storage.databaseUrl) : undefined;
+    session = { args, logDir, records, record, simulator, storage, gateway, peer, adminToken, dbStats };
     const s = session;
 
     const project = await provisionProject(gateway.url, adminToken, simulator.url, 'bench');
@@ -158,7 +161,7 @@ async function main() {
       const probeProject = await provisionProject(gateway.url, adminToken, simulator.url, 'lag-probe');
       record(await runLagScenario({
         scenario: 'projection lag c=64', gatewayUrl: gateway.url, gatewayPid: gateway.child.pid, adminToken, loadProject, probeProject,
-        shape: { connections: 64, durationMs: args.durationMs, tool: args.loadgen, upstreamPid: simulator.child.pid },
+        shape: { connections: 64, durationMs: args.durationMs, tool: args.loadgen, upstreamPid: simulator.child.pid, dbStats: s.dbStats },
         databaseUrl: storage.databaseUrl, record,
       }));
     }
@@ -172,6 +175,7 @@ async function main() {
   } finally {
     await session?.gateway.stop().catch((err) => log(`bench: stopping the gateway: ${err}`));
     await session?.peer?.stop().catch(() => {});
+    await session?.dbStats?.close().catch(() => {});
     await simulator.stop().catch(() => {});
     await storage.dispose().catch((err) => log(`bench: removing the bench database: ${err}`));
   }

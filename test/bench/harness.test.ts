@@ -102,7 +102,7 @@ describe('scenario differences and targets', () => {
   it('renders the runs, the differences and the verdicts as Markdown tables', () => {
     const s = summarizeScenario('chat c=1', 'full', 1, { direct, gateway, control });
     const md = renderMarkdown([direct, gateway, control, s, ...evaluateTargets([gateway, s])]);
-    expect(md).toContain('| chat c=1 | gateway | wrk | 800 | 1.3 | 2.5 | 4 | 0 | 0.3 | 90 |');
+    expect(md).toContain('| chat c=1 | gateway | wrk | 800 | 1.3 | 2.5 | 4 | 0 | 0.3 | 90 | — | 0.05 | 50 |');
     expect(md).toContain('| chat c=1 | +0.3 | +0.5 | +1 | +0.05 | +0.1 | -0.1 | 0.8× |');
     expect(md).toMatch(/\| added latency p50, chat c=1 \| ≤ 0\.5 ms \| 0\.3 ms \| ±0\.05 ms \| \*\*PASS\*\* \|/);
   });

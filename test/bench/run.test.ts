@@ -35,6 +35,8 @@ describe('npm run bench', () => {
     for (const r of gateway) {
       expect(r.subjectCpuMsPerRequest).toBeGreaterThan(0);
       expect(r.subjectPeakRssMB).toBeGreaterThan(10);
+      if (process.env.DATABASE_URL) expect(r.dbCommitsPerRequest).toBeGreaterThan(0);
+      else expect(r.dbCommitsPerRequest).toBeUndefined();
     }
     const targets = records.filter((r) => r.kind === 'target');
     expect(targets.filter((t) => t.target.startsWith('gateway CPU per request')).map((t) => typeof t.pass)).toEqual(['boolean', 'boolean', 'boolean']);
