@@ -159,7 +159,8 @@ export function eventStoreContract(name: string, open: () => Promise<OpenedStore
         expect(events[0]!.checkpoint < events[1]!.checkpoint).toBe(true);
         expect(events[1]!.checkpoint).toBe(result.checkpoint);
         // The global log returns the same records.
-        const viaAll = (await readEverything(start, 1000)).events.filter((e) => e.stream === stream);
+        const viaAll = (await eventually(() => readEverything(start, 1000), (r) => r.events.filter((e) => e.stream === stream).length >= 2))
+          .events.filter((e) => e.stream === stream);
         expect(viaAll).toEqual(events);
       });
 
@@ -192,19 +193,19 @@ export function eventStoreContract(name: string, open: () => Promise<OpenedStore
         last = (await store.append(`tail-${t}`, tail, { expected: 'no_stream' })).checkpoint;
         appended.push(...tail.map((e) => e.id));
 
-        const all = await readEverything(start, 3);
+        const all = await eventually(() => readEverything(start, 3), (r) => r.events.filter((e) => e.type === wanted || e.type === other).length >= appended.length);
         const ours = all.events.filter((e) => e.type === wanted || e.type === other);
         expect(ours.map((e) => e.id)).toEqual(appended);
         assertStrictlyIncreasing(all.events.map((e) => e.checkpoint));
         assertNonDecreasing(all.nexts);
 
-        const filtered = await readEverything(start, 2, [wanted]);
+        const filtered = await eventually(() => readEverything(start, 2, [wanted]), (r) => r.next >= last);
         expect(filtered.events.map((e) => e.type)).toEqual([wanted, wanted, wanted]);
         expect(filtered.events.map((e) => e.data)).toEqual([{ i: 1 }, { i: 3 }, { i: 5 }]);
         assertNonDecreasing(filtered.nexts);
         expect(filtered.next >= last).toBe(true);
 
-        const nothing = await store.readAll({ after: start, batchSize: 10, types: [`Never_${t}`] });
+        const nothing = await eventually(() => store.readAll({ after: start, batchSize: 10, types: [`Never_${t}`] }), (r) => r.next >= last);
         expect(nothing.events).toEqual([]);
         expect(nothing.caughtUp).toBe(true);
         expect(nothing.next >= last).toBe(true);
@@ -212,7 +213,7 @@ export function eventStoreContract(name: string, open: () => Promise<OpenedStore
 
       test('head is at or after the last append, and readAll from head is caught up', async () => {
         const r = await store.append(`head-${tag()}`, [event('H')], { expected: 'no_stream' });
-        const head = await store.head();
+        const head = await eventually(() => store.head(), (h) => h >= r.checkpoint);
         expect(head >= r.checkpoint).toBe(true);
         const after = await store.readAll({ after: head, batchSize: 10 });
         expect(after.events).toEqual([]);
@@ -350,6 +351,20 @@ export function assertStrictlyIncreasing(checkpoints: readonly Checkpoint[]): vo
 function assertNonDecreasing(checkpoints: readonly Checkpoint[]): void {
   for (let i = 1; i < checkpoints.length; i++) {
     if (checkpoints[i - 1]! > checkpoints[i]!) throw new Error(`next moved backwards at ${i}: ${checkpoints[i - 1]} then ${checkpoints[i]}`);
+  }
+}
+
+/**
+ * Repeats a read until its result satisfies `done`, then returns it (or the last one after
+ * `timeoutMs`, for the assertion to report). On native Postgres any write transaction open anywhere
+ * in the cluster (another test run, say) delays when commits become readable; it never reorders them.
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
