@@ -41,8 +41,20 @@ export interface ScenarioRecord {
     gatewayRpsRatio: number;
     /** Gateway CPU per request over the peer's. */
     gatewayCpuRatio: number | undefined;
+    /** Gateway latency over the peer's (total time; streams also time to first byte). */
+    gatewayLatencyRatio: Delta;
+    gatewayTtfbRatio?: Delta;
+    gatewayRssRatio: number | undefined;
   };
 }
+
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? round3(a / b) : undefined);
+
+const ratios = (a: Percentiles, b: Percentiles): Delta => ({
+  p50: round3(a.p50 / b.p50),
+  p90: round3(a.p90 / b.p90),
+  p99: round3(a.p99 / b.p99),
+});
 
 export const delta = (a: Percentiles, b: Percentiles): Delta => ({
   p50: round3(a.p50 - b.p50),
@@ -81,8 +93,6 @@ export function summarizeScenario(
   const ttfb = (a: RunRecord, b: RunRecord) => (a.ttfbMs && b.ttfbMs ? delta(a.ttfbMs, b.ttfbMs) : undefined);
   const addedTtfbMs = ttfb(gateway, direct);
   const noiseTtfbMs = ttfb(control, direct);
-  const cpuRatio = gateway.subjectCpuMsPerRequest !== undefined && peer?.subjectCpuMsPerRequest
-    ? round3(gateway.subjectCpuMsPerRequest / peer.subjectCpuMsPerRequest) : undefined;
   return {
     kind: 'scenario',
     scenario,
@@ -106,7 +116,10 @@ export function summarizeScenario(
         peakRssMB: peer.subjectPeakRssMB,
         errors: peer.errors,
         gatewayRpsRatio: round3(gateway.rps / peer.rps),
-        gatewayCpuRatio: cpuRatio,
+        gatewayCpuRatio: ratio(gateway.subjectCpuMsPerRequest, peer.subjectCpuMsPerRequest),
+        gatewayLatencyRatio: ratios(gateway.latencyMs, peer.latencyMs),
+        ...(gateway.ttfbMs && peer.ttfbMs ? { gatewayTtfbRatio: ratios(gateway.ttfbMs, peer.ttfbMs) } : {}),
+        gatewayRssRatio: ratio(gateway.subjectPeakRssMB, peer.subjectPeakRssMB),
       },
     } : {}),
   };

@@ -73,7 +73,7 @@ describe('scenario differences and targets', () => {
     expect(s.noiseMs).toEqual({ p50: 0.05, p90: 0.1, p99: -0.1 });
     expect(s.rpsOfDirect).toBe(0.8);
     expect(s.noiseRpsPercent).toBe(10);
-    expect(s.peer).toMatchObject({ gatewayRpsRatio: 4, gatewayCpuRatio: 0.25, addedMs: { p50: 1 } });
+    expect(s.peer).toMatchObject({ gatewayRpsRatio: 4, gatewayCpuRatio: 0.25, addedMs: { p50: 1 }, gatewayLatencyRatio: { p50: 0.65, p99: 0.8 } });
   });
 
   it('judges each target with its margin, and says which did not run', () => {
@@ -103,7 +103,10 @@ describe('scenario differences and targets', () => {
     const s = summarizeScenario('chat c=1', 'full', 1, { direct, gateway, control });
     const md = renderMarkdown([direct, gateway, control, s, ...evaluateTargets([gateway, s])]);
     expect(md).toContain('| chat c=1 | gateway | wrk | 800 | 1.3 | 2.5 | 4 | 0 | 0.3 | 90 | — | 0.05 | 50 |');
-    expect(md).toContain('| chat c=1 | +0.3 | +0.5 | +1 | +0.05 | +0.1 | -0.1 | 0.8× |');
+    expect(md).toContain('| chat c=1 | +0.3 | +0.5 | +1 | +0.05 | +0.1 | -0.1 | 0.8× | +10 |');
+    expect(md).not.toContain('Gateway ÷ peer');
+    const withPeer = renderMarkdown([direct, gateway, peer, control, summarizeScenario('chat c=1', 'full', 1, { direct, gateway, control, peer })]);
+    expect(withPeer).toContain('| chat c=1 | 4× | 0.65× | 0.833× | 0.8× | 0.25× | — | 0 |');
     expect(md).toMatch(/\| added latency p50, chat c=1 \| ≤ 0\.5 ms \| 0\.3 ms \| ±0\.05 ms \| \*\*PASS\*\* \|/);
   });
 });
