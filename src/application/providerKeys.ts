@@ -24,11 +24,11 @@ const decider = (projectId: string, provider: ProviderName): Decider<ProviderKey
 const KNOWN_PREFIXES = ['sk-ant-', 'sk-proj-', 'sk-', 'gsk_', 'AIza'];
 const keyPrefixOf = (apiKey: string) => KNOWN_PREFIXES.find((p) => apiKey.startsWith(p) && apiKey.length > p.length + 16) ?? '';
 
-function checkBaseUrl(provider: ProviderName, baseUrl: string | undefined): string | null {
+async function checkBaseUrl(provider: ProviderName, baseUrl: string | undefined): Promise<string | null> {
   if (baseUrl === undefined) return null;
   let url: URL;
   try { url = new URL(baseUrl); } catch { return reject('invalid', 'base_url: must be an absolute http(s) URL'); }
-  const problem = getAdapter(provider).checkBaseUrl(url);
+  const problem = (await getAdapter(provider)).checkBaseUrl(url);
   if (problem) reject('invalid', `base_url: ${problem}`);
   return baseUrl;
 }
@@ -37,7 +37,7 @@ function checkBaseUrl(provider: ProviderName, baseUrl: string | undefined): stri
 export async function setProviderKey(
   app: AppContext, projectId: string, input: { provider: ProviderName; apiKey: string; baseUrl?: string | undefined }, metadata: EventMetadata,
 ) {
-  const baseUrl = checkBaseUrl(input.provider, input.baseUrl);
+  const baseUrl = await checkBaseUrl(input.provider, input.baseUrl);
   const sealed = await sealSecret(input.apiKey, app.dataKeys);
   let result;
   try {
@@ -90,7 +90,7 @@ export async function testProviderKey(app: AppContext, projectId: string, provid
   const started = performance.now();
   let report: Omit<ConnectivityReport, 'latency_ms'>;
   try {
-    const { probe } = await getAdapter(provider).testConnection(
+    const { probe } = await (await getAdapter(provider)).testConnection(
       { apiKey, baseUrl: row!.base_url ?? undefined },
       { signal: AbortSignal.timeout(TEST_TIMEOUT_MS), timeoutMs: TEST_TIMEOUT_MS },
     );

@@ -71,12 +71,12 @@ function asProviderError(err: unknown, p: PreparedCompletion, signal: AbortSigna
 
 async function recordOutcome(
   app: AppContext, p: PreparedCompletion, metadata: EventMetadata,
-  o: { usage: Usage; upstreamMs: number; ttftMs: number | null; attempts: number },
+  o: { usage: Usage | null; upstreamMs: number; ttftMs: number | null; attempts: number },
   outcome:
     | { kind: 'succeeded'; finishReason: FinishReason; providerResponseId: string | undefined; content: string; reasoning: string | undefined }
     | { kind: 'failed' | 'cancelled'; error: ProviderError; shuttingDown?: boolean },
 ): Promise<number | null> {
-  const cost = price(o.usage, p);
+  const cost = o.usage ? price(o.usage, p) : null;
   const spend = {
     projectId: p.projectId, completionId: p.completionId, provider: p.provider, model: p.resolved.providerModelId,
     usage: o.usage, costUsd: cost, priceTableVersion: PRICE_TABLE.version,
@@ -98,8 +98,13 @@ async function recordOutcome(
   return cost;
 }
 
-/** Usage for a call that did not finish: what the provider counted for input, the rest estimated. */
-function partialUsage(p: PreparedCompletion, reported: Usage | undefined, text: string, reasoning: string): Usage {
+/**
+ * Usage for a call that did not finish: what the provider counted for input, the rest estimated.
+ * A call that produced nothing (refused, rate limited, timed out before a byte) has no usage:
+ * providers do not bill those, and guessing would invent a cost.
+ */
+function partialUsage(p: PreparedCompletion, reported: Usage | undefined, text: string, reasoning: string): Usage | null {
+  if (!reported && !text && !reasoning) return null;
   const estimate = estimateUsage(p.request, text, reasoning || undefined);
   if (!reported) return estimate;
   return {
@@ -115,7 +120,7 @@ function partialUsage(p: PreparedCompletion, reported: Usage | undefined, text: 
 /** A plain (non-streaming) completion: Requested, the upstream call with retries, then its outcome. */
 export async function runCompletion(app: AppContext, p: PreparedCompletion, metadata: EventMetadata, signal: AbortSignal): Promise<CompletionOutcome> {
   await recordRequested(app, p, metadata, false);
-  const adapter = getAdapter(p.provider);
+  const adapter = await getAdapter(p.provider);
   const started = performance.now();
   let attempts = 0;
   try {
@@ -135,8 +140,7 @@ export async function runCompletion(app: AppContext, p: PreparedCompletion, meta
     };
   } catch (err) {
     const error = asProviderError(err, p, signal);
-    const usage = partialUsage(p, undefined, '', '');
-    await recordOutcome(app, p, metadata, { usage, upstreamMs: ms(started), ttftMs: null, attempts },
+    await recordOutcome(app, p, metadata, { usage: null, upstreamMs: ms(started), ttftMs: null, attempts },
       { kind: error.kind === 'cancelled' ? 'cancelled' : 'failed', error, shuttingDown: app.shuttingDown?.aborted });
     throw error;
   }
@@ -150,7 +154,7 @@ export async function streamCompletion(
   app: AppContext, p: PreparedCompletion, metadata: EventMetadata, signal: AbortSignal, sink: StreamSink, requestStartedAt: number,
 ): Promise<CompletionOutcome> {
   await recordRequested(app, p, metadata, true);
-  const adapter = getAdapter(p.provider);
+  const adapter = await getAdapter(p.provider);
   const started = performance.now();
   let attempts = 0;
   let text = '';
