@@ -11,7 +11,11 @@ export interface RequestState {
   startedAt: bigint;
   /** performance.now() when the request arrived; the origin of elapsed_ms and overhead figures. */
   startedAtMs: number;
+  /** Time spent waiting on a provider, set by routes that call one; excluded from the overhead. */
+  upstream?: { upstreamMs: number };
 }
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -40,6 +44,11 @@ export function createHttpApp({ log, bodyLimitBytes, routers }: HttpAppOptions):
     try {
       await next();
     } finally {
+      // Streams send their headers early and report the overhead there; everything else gets it here.
+      if (!ctx.headerSent) {
+        const total = performance.now() - state.startedAtMs;
+        ctx.set('x-gateway-overhead-ms', String(round3(Math.max(0, total - (state.upstream?.upstreamMs ?? 0)))));
+      }
       const ms = Number(process.hrtime.bigint() - state.startedAt) / 1e6;
       if (ctx.status >= 500) state.log.error('request failed', { method: ctx.method, path: ctx.path, status: ctx.status, ms });
       else state.log.debug('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms });

@@ -188,6 +188,7 @@ describe.each(providerFixtures)('chat via $provider', (fx) => {
     expect(res.json.error.code).toBe('provider_authentication_failed');
     expect(res.json.error.details).toMatchObject({ provider: fx.provider, kind: 'authentication' });
     expect(res.text).not.toContain('wrong-key-0123456789abcdef');
+    expect(Number(res.headers.get('x-gateway-overhead-ms'))).toBeGreaterThanOrEqual(0);
     const usage = await eventually(async () => {
       const u = await call(gw.url, 'GET', `/projects/${p}/ai/usage`, admin);
       return u.json.recent_logs[0]?.status === 'failed' ? u.json.recent_logs[0] : undefined;

@@ -32,6 +32,11 @@ export interface StreamSink {
   reasoning(text: string, elapsedMs: number): void;
 }
 
+/** Filled in as the call proceeds, so the caller knows the provider's share of the time even on failure. */
+export interface UpstreamTiming {
+  upstreamMs: number;
+}
+
 const ms = (from: number) => Math.round((performance.now() - from) * 1000) / 1000;
 
 async function recordRequested(app: AppContext, p: PreparedCompletion, metadata: EventMetadata, stream: boolean) {
@@ -118,7 +123,9 @@ function partialUsage(p: PreparedCompletion, reported: Usage | undefined, text: 
 }
 
 /** A plain (non-streaming) completion: Requested, the upstream call with retries, then its outcome. */
-export async function runCompletion(app: AppContext, p: PreparedCompletion, metadata: EventMetadata, signal: AbortSignal): Promise<CompletionOutcome> {
+export async function runCompletion(
+  app: AppContext, p: PreparedCompletion, metadata: EventMetadata, signal: AbortSignal, timing: UpstreamTiming = { upstreamMs: 0 },
+): Promise<CompletionOutcome> {
   await recordRequested(app, p, metadata, false);
   const adapter = await getAdapter(p.provider);
   const started = performance.now();
@@ -128,7 +135,7 @@ export async function runCompletion(app: AppContext, p: PreparedCompletion, meta
       attempts++;
       return adapter.chat(p.credentials, p.request, { signal, timeoutMs: app.config.UPSTREAM_TIMEOUT_MS });
     }, { maxRetries: app.config.UPSTREAM_MAX_RETRIES, signal });
-    const upstreamMs = ms(started);
+    const upstreamMs = timing.upstreamMs = ms(started);
     const usage = result.usage ?? estimateUsage(p.request, result.content, result.reasoning);
     const cost = await recordOutcome(app, p, metadata, { usage, upstreamMs, ttftMs: null, attempts }, {
       kind: 'succeeded', finishReason: result.finishReason, providerResponseId: result.providerResponseId,
@@ -140,7 +147,8 @@ export async function runCompletion(app: AppContext, p: PreparedCompletion, meta
     };
   } catch (err) {
     const error = asProviderError(err, p, signal);
-    await recordOutcome(app, p, metadata, { usage: null, upstreamMs: ms(started), ttftMs: null, attempts },
+    timing.upstreamMs = ms(started);
+    await recordOutcome(app, p, metadata, { usage: null, upstreamMs: timing.upstreamMs, ttftMs: null, attempts },
       { kind: error.kind === 'cancelled' ? 'cancelled' : 'failed', error, shuttingDown: app.shuttingDown?.aborted });
     throw error;
   }
@@ -152,6 +160,7 @@ export async function runCompletion(app: AppContext, p: PreparedCompletion, meta
  */
 export async function streamCompletion(
   app: AppContext, p: PreparedCompletion, metadata: EventMetadata, signal: AbortSignal, sink: StreamSink, requestStartedAt: number,
+  timing: UpstreamTiming = { upstreamMs: 0 },
 ): Promise<CompletionOutcome> {
   await recordRequested(app, p, metadata, true);
   const adapter = await getAdapter(p.provider);
@@ -183,7 +192,7 @@ export async function streamCompletion(
         case 'finish': finishReason = event.finishReason; providerResponseId = event.providerResponseId ?? providerResponseId; break;
       }
     }
-    const upstreamMs = ms(started);
+    const upstreamMs = timing.upstreamMs = ms(started);
     const final = usage ?? estimateUsage(p.request, text, reasoning || undefined);
     const cost = await recordOutcome(app, p, metadata, { usage: final, upstreamMs, ttftMs, attempts }, {
       kind: 'succeeded', finishReason, providerResponseId, content: text, reasoning: reasoning || undefined,
@@ -191,7 +200,8 @@ export async function streamCompletion(
     return { completionId: p.completionId, content: text, reasoning: reasoning || undefined, finishReason, usage: final, costUsd: cost, upstreamMs, ttftMs, providerResponseId };
   } catch (err) {
     const error = asProviderError(err, p, signal);
-    await recordOutcome(app, p, metadata, { usage: partialUsage(p, usage, text, reasoning), upstreamMs: ms(started), ttftMs, attempts },
+    timing.upstreamMs = ms(started);
+    await recordOutcome(app, p, metadata, { usage: partialUsage(p, usage, text, reasoning), upstreamMs: timing.upstreamMs, ttftMs, attempts },
       { kind: error.kind === 'cancelled' ? 'cancelled' : 'failed', error, shuttingDown: app.shuttingDown?.aborted });
     throw error;
   }

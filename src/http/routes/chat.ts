@@ -64,14 +64,13 @@ async function chat(app: AppContext, ctx: Context) {
   const input = toChatInput(parseInput(chatBody, ctx.request.body));
   const prepared = await prepareCompletion(app, caller.projectId!, input, sourceOf(ctx));
   let outcome: CompletionOutcome;
+  state.upstream = { upstreamMs: 0 };
   try {
-    outcome = await runCompletion(app, prepared, metadataOf(ctx), clientGone(ctx));
+    outcome = await runCompletion(app, prepared, metadataOf(ctx), clientGone(ctx), state.upstream);
   } catch (err) {
     if (err instanceof ProviderError) throw providerHttpError(err, prepared.projectId);
     throw err;
   }
-  const totalMs = performance.now() - state.startedAtMs;
-  ctx.set('x-gateway-overhead-ms', round(Math.max(0, totalMs - outcome.upstreamMs)).toString());
   ctx.body = {
     id: outcome.completionId,
     content: outcome.content,
@@ -103,12 +102,13 @@ async function chatStream(app: AppContext, ctx: Context) {
     sse = openSse(ctx, 15_000, { 'x-gateway-overhead-ms': overheadMs.toString() });
   };
   const early = setTimeout(() => open(performance.now() - upstreamStartsAt), OPEN_STREAM_AFTER_MS);
+  state.upstream = { upstreamMs: 0 };
   try {
     const outcome = await streamCompletion(app, prepared, metadataOf(ctx), signal, {
       open,
       delta: (chunk, elapsed) => { sse?.send({ chunk, elapsed_ms: Math.round(elapsed) }); },
       reasoning: (text, elapsed) => { sse?.send({ reasoning: text, elapsed_ms: Math.round(elapsed) }); },
-    }, state.startedAtMs);
+    }, state.startedAtMs, state.upstream);
     open(outcome.upstreamMs);
     sse!.send({
       done: true,
