@@ -18,6 +18,9 @@ describe('embedded storage survives a restart', () => {
 
       const created = await call(first.url, 'POST', '/projects', { token: adminToken, body: { name: 'Durable' } });
       expect(created.status).toBe(201);
+      const providerPath = `/projects/${created.json.id}/ai/providers`;
+      await call(first.url, 'POST', providerPath, { token: adminToken, body: { provider: 'anthropic', api_key: 'sk-ant-durable-0123456789abcdef' } });
+      const providersBefore = (await call(first.url, 'GET', providerPath, { token: adminToken })).json;
       await first.stop();
 
       const second = await startTestGateway({ backend: 'pglite', dataDir, keepStorage: true });
@@ -25,6 +28,9 @@ describe('embedded storage survives a restart', () => {
       expect(ready.status).toBe(200);
       const list = await call(second.url, 'GET', '/projects', { token: adminToken });
       expect(list.json.projects).toEqual([expect.objectContaining({ id: created.json.id, name: 'Durable' })]);
+      // The providers read model is the same, and the key still decrypts (same master key file).
+      expect((await call(second.url, 'GET', providerPath, { token: adminToken })).json).toEqual(providersBefore);
+      expect((await second.gateway.projections.compareWithRebuild('providers')).equal).toBe(true);
       await second.stop();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
