@@ -1,9 +1,10 @@
 import pg from 'pg';
 
 /**
- * Transaction counters of the gateway's own database (native Postgres only): every commit is a WAL
- * flush, so commits per request say much about what a request costs the database.
- * Postgres publishes these counters with up to a second's delay; over runs of several seconds
+ * Transaction counters of the gateway's own database (native Postgres only): transactions per
+ * request say how many times a request (and the projection work it causes) goes to the database.
+ * A statement outside BEGIN/COMMIT counts as a transaction of its own; only those that wrote
+ * anything flush the WAL. Postgres publishes these counters with up to a second's delay; over runs of several seconds
  * after a settled gateway that error stays small.
  */
 export interface DbSample {

@@ -46,7 +46,7 @@ export interface RunRecord {
   subjectProcesses?: number;
   /** False when the kernel refused to reset VmHWM: the peak then includes start-up. */
   peakIsPerRun?: boolean;
-  /** Transactions committed in the gateway's database per request (native Postgres only). */
+  /** Transactions (single-statement reads included) committed in the gateway's database per request (native Postgres only). */
   dbCommitsPerRequest?: number;
   upstreamCpuMsPerRequest: number;
   machineBusyPercent: number;

@@ -10,7 +10,10 @@ export type MetaRecord = { kind: 'meta'; startedAt: string; storage: 'pglite' | 
   loadgen: string; durationS: number; quick: boolean; peer: string | undefined; costComputed: boolean;
   simulator: Record<string, unknown> } & ReturnType<typeof describeMachine>;
 
-export type BenchRecord = MetaRecord | RunRecord | ScenarioRecord | LagRecord | EventStoreRecord | TargetRecord;
+/** A scenario group that could not run to the end; the others still did. */
+export type FailureRecord = { kind: 'failure'; group: string; message: string };
+
+export type BenchRecord = MetaRecord | RunRecord | ScenarioRecord | LagRecord | EventStoreRecord | TargetRecord | FailureRecord;
 
 const cell = (c: string | number | null | undefined) => (c === undefined || c === null || (typeof c === 'number' && Number.isNaN(c)) ? '—' : String(c));
 const row = (cells: Array<string | number | null | undefined>) => `| ${cells.map(cell).join(' | ')} |`;
@@ -31,7 +34,7 @@ function runRows(runs: RunRecord[], stream: boolean): string[] {
 function peerRatios(scenarios: ScenarioRecord[], stream: boolean): string[] {
   const withPeer = scenarios.filter((s) => s.peer);
   if (withPeer.length === 0) return [];
-  const x = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? undefined : `${n}×`);
+  const x = (n: number | null | undefined) => (n === undefined || n === null || Number.isNaN(n) ? undefined : `${n}×`);
   const lines = [
     `Gateway ÷ peer (${stream ? 'streams' : 'requests'}/s above 1 favours the gateway; latency, CPU and RSS below 1 do):`, '',
     header(['scenario', stream ? 'streams/s' : 'req/s', ...(stream ? ['TTFB p50', 'TTFB p99'] : []), 'p50', 'p90', 'p99', 'CPU/req', 'peak RSS', 'peer errors']),
@@ -70,6 +73,13 @@ export function renderMarkdown(records: BenchRecord[], jsonlName = 'latest.jsonl
     );
   }
 
+  const failures = records.filter((r): r is FailureRecord => r.kind === 'failure');
+  if (failures.length) {
+    out.push('## Scenarios that failed', '');
+    for (const f of failures) out.push(`- **${f.group}**: ${f.message.split('\n')[0]}`);
+    out.push('');
+  }
+
   if (targets.length) {
     out.push('## Targets', '', header(['target', 'limit', 'measured', 'noise floor', 'result', 'margin']));
     for (const t of targets) out.push(row([t.target, t.limit, t.measured, t.noise, verdict(t.pass), t.margin || undefined]));
@@ -77,15 +87,15 @@ export function renderMarkdown(records: BenchRecord[], jsonlName = 'latest.jsonl
   }
 
   const cols = ['scenario', 'target', 'tool', 'req/s'];
-  const tail = ['p50 ms', 'p90 ms', 'p99 ms', 'errors', 'CPU ms/req', 'peak RSS MB', 'DB commits/req', 'upstream CPU ms/req', 'machine busy %'];
+  const tail = ['p50 ms', 'p90 ms', 'p99 ms', 'errors', 'CPU ms/req', 'peak RSS MB', 'DB transactions/req', 'upstream CPU ms/req', 'machine busy %'];
   const plain = runs.filter((r) => !r.ttfbMs && !r.target.includes('lag'));
   const plainScenarios = scenarios.filter((s) => s.mode === 'full');
   if (plain.length) {
     out.push('## Non-streaming chat', '',
       '`direct`: POST /v1/chat/completions on the simulator; `gateway`: POST /api/ai/chat with x-api-key; ' +
       '`peer`: the same OpenAI request through the peer; `control`: the direct run repeated (noise floor). ' +
-      'CPU and peak RSS are the gateway\'s (or the peer\'s) whole process tree; DB commits are transactions ' +
-      'committed in the gateway\'s database per request (native PostgreSQL only; each one is a WAL flush).', '',
+      'CPU and peak RSS are the gateway\'s (or the peer\'s) whole process tree; DB transactions are those committed ' +
+      'in the gateway\'s database per request, a lone statement counting as one (native PostgreSQL only).', '',
       header([...cols, ...tail]), ...runRows(plain, false), '');
     out.push(header(['scenario', 'added p50 ms', 'added p90 ms', 'added p99 ms', 'noise p50 ms', 'noise p90 ms', 'noise p99 ms',
       'req/s vs direct', 'control req/s Δ%']));

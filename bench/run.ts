@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, USAGE, UsageError, type BenchArgs } from './args.ts';
+import { parseArgs, USAGE, UsageError, type BenchArgs, type ScenarioGroup } from './args.ts';
 import { runScenario, type ScenarioRecord } from './compare.ts';
 import { directEndpoint, gatewayEndpoint, peerEndpoint } from './endpoints.ts';
 import { createDbStats, type DbStats } from './dbStats.ts';
@@ -154,9 +154,20 @@ async function main() {
     });
     await warmUp(s, project);
 
-    if (args.only.has('chat')) await chatScenarios(s, project, gateway, '', [1, 16, 64]);
-    if (args.only.has('stream')) await streamScenarios(s, project);
-    if (args.only.has('lag')) {
+    // A group that fails is recorded and the others still run; the run then exits non-zero.
+    const group = async (name: ScenarioGroup, body: () => Promise<void>) => {
+      if (!args.only.has(name)) return;
+      try {
+        await body();
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        log(`bench: the ${name} scenarios failed: ${message}`);
+        record({ kind: 'failure', group: name, message: message.slice(0, 2_000) });
+      }
+    };
+    await group('chat', async () => { await chatScenarios(s, project, gateway, '', [1, 16, 64]); });
+    await group('stream', () => streamScenarios(s, project));
+    await group('lag', async () => {
       const loadProject = await provisionProject(gateway.url, adminToken, simulator.url, 'lag-load');
       const probeProject = await provisionProject(gateway.url, adminToken, simulator.url, 'lag-probe');
       record(await runLagScenario({
@@ -164,14 +175,14 @@ async function main() {
         shape: { connections: 64, durationMs: args.durationMs, tool: args.loadgen, upstreamPid: simulator.child.pid, dbStats: s.dbStats },
         databaseUrl: storage.databaseUrl, record,
       }));
-    }
-    if (args.only.has('eventstore')) {
+    });
+    await group('eventstore', async () => {
       record(await runEventStoreScenario({ durationMs: args.durationMs, databaseServerUrl: process.env.DATABASE_URL || undefined, logDir }));
-    }
-    if (args.only.has('cluster')) {
+    });
+    await group('cluster', async () => {
       if (storage.kind === 'postgres') await clusterScenario(s, project);
       else log('bench: cluster run skipped (needs DATABASE_URL: embedded PGlite has a single owner process)');
-    }
+    });
   } finally {
     await session?.gateway.stop().catch((err) => log(`bench: stopping the gateway: ${err}`));
     await session?.peer?.stop().catch(() => {});
@@ -190,6 +201,7 @@ async function main() {
   writeFileSync(join(RESULTS_DIR, `${base}.md${suffix}`), markdown);
   process.stdout.write(markdown);
   log(`bench: wrote bench/results/${base}.jsonl${suffix} and ${base}.md${suffix}`);
+  if (records.some((r) => r.kind === 'failure')) process.exitCode = 1;
 }
 
 main().catch((err) => {

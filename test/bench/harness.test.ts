@@ -111,6 +111,14 @@ describe('scenario differences and targets', () => {
   });
 });
 
+describe('a scenario group that failed', () => {
+  it('is listed first in the report, with the first line of its error', () => {
+    const md = renderMarkdown([{ kind: 'failure', group: 'eventstore', message: 'event store bench failed (code 1)\nstack...' }]);
+    expect(md).toContain('## Scenarios that failed\n\n- **eventstore**: event store bench failed (code 1)\n');
+    expect(md).not.toContain('stack...');
+  });
+});
+
 describe('CPU profile summary', () => {
   const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
   const root = process.cwd();
