@@ -30,12 +30,28 @@ export interface CpuProfile {
   endTime: number;
 }
 
+/**
+ * Phases of a chat request, told apart by what is on a sample's stack (first match wins): the
+ * projection runner, event appends, the upstream call, auth and preparation, the HTTP server. A
+ * database driver callback with none of these above it is the driver reading a reply.
+ */
+export const PHASES: Array<{ name: string; matches(pkg: string): boolean }> = [
+  { name: 'projection runner (read models)', matches: (p) => p.startsWith('src/projections/') || p.startsWith('projections/') || p === 'src/eventstore/postgres/subscribe.ts' || p === 'src/eventstore/postgres/readAll.ts' },
+  { name: 'event appends', matches: (p) => p.startsWith('src/eventstore/') || p === 'src/application/completions/record.ts' || p === 'src/domain/events.ts' },
+  { name: 'upstream call (provider SDK, HTTP client)', matches: (p) => p.startsWith('src/providers/') || p === 'openai' || p === 'node:deps' || p === 'node:webstreams' },
+  { name: 'auth and preparation (cache, keys, catalog)', matches: (p) => p === 'src/http/auth.ts' || p === 'src/application/completions/prepare.ts' || p === 'src/application/hotCache.ts' || p.startsWith('src/crypto/') || p.startsWith('src/catalog/') || p === 'src/auth/secrets.ts' },
+  { name: 'HTTP server, routing, body, response', matches: (p) => p.startsWith('src/http/') || p === 'koa' || p === '@koa/router' || p === 'koa-body' || p === 'co-body' || p === 'raw-body' || p === 'node:_http_server' || p === 'node:_http_outgoing' || p === 'node:_http_incoming' },
+  { name: 'database driver (reading replies)', matches: (p) => p === 'pg' || p === 'pg-protocol' || p === 'pg-pool' || p === 'kysely' },
+  { name: 'garbage collector', matches: (p) => p === '(garbage collector)' },
+];
+
 export interface ProfileSummary {
   totalMs: number;
   idleMs: number;
   busyMs: number;
   byPackage: Array<{ name: string; ms: number }>;
   byProjectFile: Array<{ name: string; ms: number }>;
+  byPhase: Array<{ name: string; ms: number }>;
   topFunctions: Array<{ name: string; where: string; ms: number }>;
 }
 
@@ -81,6 +97,7 @@ export function summarizeProfile(profile: CpuProfile, window?: Window, top = 30)
   const byPackage = new Map<string, number>();
   const byFunction = new Map<string, { name: string; where: string; us: number }>();
   const byFile = new Map<string, number>();
+  const byPhase = new Map<string, number>();
   let idleUs = 0;
   let totalUs = 0;
   for (const [id, us] of selfUs) {
@@ -97,14 +114,18 @@ export function summarizeProfile(profile: CpuProfile, window?: Window, top = 30)
     byFunction.set(key, f);
     // Inclusive by project file: every project file on this sample's stack, counted once.
     const seen = new Set<string>();
+    const stack: string[] = [];
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)!.callFrame;
       const p = packageOf(frame.url, frame.functionName);
+      stack.push(p);
       if ((p.startsWith('src/') || p.startsWith('projections/')) && !seen.has(p)) {
         seen.add(p);
         byFile.set(p, (byFile.get(p) ?? 0) + us);
       }
     }
+    const phase = PHASES.find((ph) => stack.some((p) => ph.matches(p)))?.name ?? 'other';
+    byPhase.set(phase, (byPhase.get(phase) ?? 0) + us);
   }
   const ms = (us: number) => Math.round(us / 100) / 10;
   const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, ms: ms(us) }));
@@ -114,6 +135,7 @@ export function summarizeProfile(profile: CpuProfile, window?: Window, top = 30)
     busyMs: ms(totalUs - idleUs),
     byPackage: sorted(byPackage).slice(0, top),
     byProjectFile: sorted(byFile).slice(0, top),
+    byPhase: sorted(byPhase),
     topFunctions: [...byFunction.values()].sort((a, b) => b.us - a.us).slice(0, top).map((f) => ({ name: f.name, where: f.where, ms: ms(f.us) })),
   };
 }
@@ -123,6 +145,11 @@ export function renderProfile(s: ProfileSummary, context: string): string {
   const lines = [
     '# Where the gateway\'s CPU goes', '', context, '',
     `Profiled ${s.totalMs} ms, of which ${s.busyMs} ms busy (${s.idleMs} ms idle). Percentages are of busy time.`, '',
+    '## By phase of the request', '',
+    'Each sample goes to the first phase found on its stack, in this order: projection runner, event appends, upstream call, ' +
+    'auth and preparation, HTTP server, database driver, garbage collector.', '',
+    '| phase | ms | share |', '| --- | --- | --- |',
+    ...s.byPhase.map((p) => `| ${p.name} | ${p.ms} | ${pct(p.ms)} |`), '',
     '## Self time by package', '', '| package or file | ms | share |', '| --- | --- | --- |',
     ...s.byPackage.map((p) => `| ${p.name} | ${p.ms} | ${pct(p.ms)} |`), '',
     '## Time with a project file on the stack (inclusive; synchronous work only)', '', '| file | ms | share |', '| --- | --- | --- |',

@@ -144,6 +144,8 @@ describe('CPU profile summary', () => {
     expect(s.byPackage.slice(1)).toEqual(expect.arrayContaining([{ name: 'src/http/routes/chat.ts', ms: 0.1 }, { name: '(native)', ms: 0.1 }]));
     expect(s.byPackage).toHaveLength(3);
     expect(s.byProjectFile).toEqual([{ name: 'src/http/routes/chat.ts', ms: 5.4 }]);
+    // The driver frames sit under the route handler, so the whole stack counts as the HTTP phase.
+    expect(s.byPhase).toEqual([{ name: 'HTTP server, routing, body, response', ms: 5.4 }]);
   });
 
   it('counts only samples inside the window', () => {
