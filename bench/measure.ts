@@ -66,7 +66,8 @@ export async function measure(endpoint: Endpoint, shape: RunShape): Promise<RunR
   const machineStart = sampleMachine();
   const subject = endpoint.subjectPid ? watchTree(endpoint.subjectPid) : undefined;
   const upstream = watchTree(shape.upstreamPid);
-  const db = endpoint.subjectPid && shape.dbStats ? shape.dbStats : undefined;
+  // Only the gateway uses that database; during other runs it holds just the idle gateway's polling.
+  const db = endpoint.target.startsWith('gateway') ? shape.dbStats : undefined;
   const dbBefore = await db?.sample();
   const result: LoadResult = await runLoad({
     url: endpoint.url,

@@ -115,7 +115,7 @@ export function renderMarkdown(records: BenchRecord[], jsonlName = 'latest.jsonl
       '`direct`: SSE from the simulator with `stream_options.include_usage`; `gateway`: POST /api/ai/chat/stream. ' +
       'TTFB is the first body byte (the first token: the simulator sends its role chunk with the first token); ' +
       'total is the end of the stream.', '',
-      header([...cols, 'TTFB p50 ms', 'TTFB p90 ms', 'TTFB p99 ms', ...tail.map((t) => t.replace(/^p/, 'total p'))]),
+      header([...cols, 'TTFB p50 ms', 'TTFB p90 ms', 'TTFB p99 ms', ...tail.map((t) => t.replace(/^(p\d\d ms)$/, 'total $1'))]),
       ...runRows(streamed, true), '');
     out.push(header(['scenario', 'added TTFB p50', 'added TTFB p90', 'added TTFB p99', 'added total p50', 'added total p90', 'added total p99',
       'noise TTFB p50', 'noise total p50', 'streams/s vs direct']));
