@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { WrongExpectedVersionError, type AppendResult, type ExpectedVersion, type NewEvent, type StreamName } from '../port.ts';
-import { categoryOf, formatCheckpoint } from './schema.ts';
+import { formatCheckpoint } from './schema.ts';
 
 export interface AppendRequest {
   stream: StreamName;
@@ -10,110 +10,92 @@ export interface AppendRequest {
   serialized: Array<{ data: string; metadata: string }>;
 }
 
-/** An event id already stored in another stream, or a retry that does not match what was stored. */
+/** An event id already stored in another stream. */
 export class EventIdConflictError extends Error {
   override name = 'EventIdConflictError';
   readonly code = 'EVENT_ID_CONFLICT';
 }
 
-/**
- * One append inside the caller's transaction (the careful path; appendBatch.ts is the fast one). The stream row is locked first, so concurrent writers
- * of the same stream queue behind each other (never a spurious conflict for 'any'), and the
- * (stream, version) primary key backs the check up.
- */
-export async function appendInTransaction(trx: Kysely<any>, req: AppendRequest): Promise<AppendResult> {
-  const { stream, events, expected } = req;
-  // Held until commit. A missing stream is created here even if the check below fails: the caller's
-  // rollback removes it, and creating it first means a concurrent retry waits for us and sees our ids.
-  const current = (await lockStream(trx, stream)) ?? (await createStream(trx, stream));
+export type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+/** Left for the next batch: it repeats ids of an earlier append in this batch (a racing retry). */
+export const DEFERRED = Symbol('deferred');
 
-  const retried = await findEarlierAppend(trx, req);
-  if (retried) return retried;
-  if (!matches(expected, current)) throw new WrongExpectedVersionError(stream, expected, current);
-
-  const rows = events.map((e, i) => ({
-    stream,
-    version: (current + BigInt(i + 1)).toString(),
-    id: e.id,
-    type: e.type,
-    schema_version: e.schemaVersion,
-    data: req.serialized[i]!.data,
-    metadata: req.serialized[i]!.metadata,
-  }));
-  let inserted: Array<{ epoch: number; tx: string; pos: string }>;
-  try {
-    inserted = await trx.insertInto('es_events').values(rows)
-      .returning([sql<number>`epoch::int`.as('epoch'), sql<string>`tx::text`.as('tx'), sql<string>`pos::text`.as('pos')])
-      .execute() as typeof inserted;
-  } catch (err) {
-    // A concurrent transaction stored one of these ids in another stream after our lookup.
-    if (isUniqueViolation(err, 'es_events_id_key')) throw new EventIdConflictError(`an event id of this append is already stored (stream ${stream})`);
-    throw err;
-  }
-  const nextVersion = current + BigInt(events.length);
-  await trx.updateTable('es_streams').set({ version: nextVersion.toString() }).where('stream', '=', stream).execute();
-  const last = inserted.reduce((a, b) => (BigInt(b.pos) > BigInt(a.pos) ? b : a));
-  return { nextVersion, checkpoint: formatCheckpoint(last) };
-}
-
-export function matches(expected: ExpectedVersion, current: bigint): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return current === 0n;
-  if (expected === 'stream_exists') return current > 0n;
-  return current === expected;
-}
-
-async function lockStream(trx: Kysely<any>, stream: StreamName): Promise<bigint | undefined> {
-  const row = await trx.selectFrom('es_streams').select(sql<string>`version::text`.as('version'))
-    .where('stream', '=', stream).forUpdate().executeTakeFirst() as { version: string } | undefined;
-  return row ? BigInt(row.version) : undefined;
-}
-
-/** Creates the stream row (locked by the insert). If another writer created it meanwhile, locks theirs. */
-async function createStream(trx: Kysely<any>, stream: StreamName): Promise<bigint> {
-  const created = await trx.insertInto('es_streams').values({ stream, category: categoryOf(stream), version: '0' })
-    .onConflict((oc) => oc.column('stream').doNothing()).returning('stream').executeTakeFirst();
-  if (created) return 0n;
-  const version = await lockStream(trx, stream);
-  if (version === undefined) throw new Error(`stream ${stream} vanished while being created`);
-  return version;
+interface OutcomeRow {
+  append_index: number;
+  outcome: 'ok' | 'wrong_version' | 'id_conflict' | 'deferred';
+  next_version: string | null;
+  actual_version: string | null;
+  last_epoch: number | null;
+  last_tx: string | null;
+  last_pos: string | null;
+  conflicting_id: string | null;
 }
 
 /**
- * Idempotent retry: if these exact event ids were already appended, in this order, to this stream,
- * the original result is returned and nothing is written. Any other overlap is refused, since
- * appending it would either duplicate an event or break the retry's promise.
+ * Writes a batch of appends with one call of `es_append` (migrations/0004_event_store_append_fn.ts):
+ * one statement, so in autocommit one round trip and one transaction. The outcomes come back in
+ * the order of `requests`. A failed call wrote nothing.
  */
-async function findEarlierAppend(trx: Kysely<any>, req: AppendRequest): Promise<AppendResult | undefined> {
-  const ids = req.events.map((e) => e.id);
-  const found = await trx.selectFrom('es_events')
-    .select(['id', 'stream', sql<string>`version::text`.as('version'), sql<number>`epoch::int`.as('epoch'), sql<string>`tx::text`.as('tx'), sql<string>`pos::text`.as('pos')])
-    .where(sql<boolean>`id = any(${ids}::uuid[])`)
-    .execute() as Array<{ id: string; stream: string; version: string; epoch: number; tx: string; pos: string }>;
-  if (found.length === 0) return undefined;
-  const byId = new Map(found.map((r) => [r.id, r]));
-  const inOrder = ids.map((id) => byId.get(id));
-  const first = inOrder[0];
-  const sameAppend = first !== undefined && inOrder.every((r, i) =>
-    r !== undefined && r.stream === req.stream && BigInt(r.version) === BigInt(first.version) + BigInt(i));
-  if (!sameAppend) {
-    const other = found.find((r) => r.stream !== req.stream);
-    if (other) throw new EventIdConflictError(`event ${other.id} is already stored in another stream`);
-    throw new WrongExpectedVersionError(req.stream, req.expected, await currentVersion(trx, req.stream));
+export async function appendBatch(db: Kysely<any>, requests: readonly AppendRequest[], origin: string): Promise<Array<Outcome | typeof DEFERRED>> {
+  const { rows } = await sql<OutcomeRow>`select * from es_append(${batchDocument(requests)}::jsonb, ${origin})`.execute(db);
+  const outcomes = new Array<Outcome | typeof DEFERRED>(requests.length);
+  for (const row of rows) {
+    const req = requests[row.append_index - 1]!;
+    outcomes[row.append_index - 1] = toOutcome(req, row);
   }
-  const last = inOrder[inOrder.length - 1]!;
-  return { nextVersion: BigInt(last.version), checkpoint: formatCheckpoint(last) };
+  for (let i = 0; i < outcomes.length; i++) {
+    if (outcomes[i] === undefined) throw new Error(`es_append returned no outcome for append ${i + 1} of ${requests.length}`);
+  }
+  return outcomes;
 }
 
-async function currentVersion(trx: Kysely<any>, stream: StreamName): Promise<bigint> {
-  const row = await trx.selectFrom('es_streams').select(sql<string>`version::text`.as('version'))
-    .where('stream', '=', stream).executeTakeFirst() as { version: string } | undefined;
-  return row ? BigInt(row.version) : 0n;
+function toOutcome(req: AppendRequest, row: OutcomeRow): Outcome | typeof DEFERRED {
+  switch (row.outcome) {
+    case 'ok':
+      return {
+        ok: true,
+        result: {
+          nextVersion: BigInt(row.next_version!),
+          checkpoint: formatCheckpoint({ epoch: row.last_epoch!, tx: row.last_tx!, pos: String(row.last_pos!) }),
+        },
+      };
+    case 'wrong_version':
+      return { ok: false, error: new WrongExpectedVersionError(req.stream, req.expected, BigInt(row.actual_version!)) };
+    case 'id_conflict':
+      return { ok: false, error: new EventIdConflictError(`event ${row.conflicting_id} is already stored in another stream`) };
+    case 'deferred':
+      return DEFERRED;
+    default:
+      throw new Error(`es_append returned an unknown outcome: ${String(row.outcome)}`);
+  }
 }
 
-export function isUniqueViolation(err: unknown, constraint?: string): boolean {
-  const e = err as { code?: unknown; constraint?: unknown; message?: unknown };
-  if (e?.code !== '23505') return false;
-  if (!constraint) return true;
-  return e.constraint === constraint || (typeof e.message === 'string' && e.message.includes(constraint));
+/**
+ * The batch as es_append reads it. Data and metadata are already JSON text (validation serialized
+ * them to measure them), so they are spliced in rather than serialized a second time.
+ */
+export function batchDocument(requests: readonly AppendRequest[]): string {
+  const parts: string[] = [];
+  for (const req of requests) {
+    const events: string[] = [];
+    req.events.forEach((e, i) => {
+      const { data, metadata } = req.serialized[i]!;
+      // Ids are validated lowercase UUIDs and schema versions integers: neither needs escaping.
+      events.push(`{"id":"${e.id}","type":${JSON.stringify(e.type)},"sv":${e.schemaVersion},"data":${data},"meta":${metadata}}`);
+    });
+    parts.push(`{"s":${JSON.stringify(req.stream)},"x":"${expectedText(req.expected)}","e":[${events.join(',')}]}`);
+  }
+  return `[${parts.join(',')}]`;
+}
+
+function expectedText(expected: ExpectedVersion): string {
+  return typeof expected === 'bigint' ? (expected === 0n ? 'no_stream' : expected.toString()) : expected;
+}
+
+/** Failures after which running the same batch again is the right answer (nothing was written). */
+export function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  // 40001: a stream was created concurrently; 40P01: deadlock; 23505: an id was stored concurrently,
+  // which the next run sees and refuses with EventIdConflictError.
+  return code === '40001' || code === '40P01' || code === '23505';
 }

@@ -1,20 +1,18 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AppendResult } from '../port.ts';
 import { yieldToEventLoop } from '../wakeup.ts';
-import { appendInTransaction, type AppendRequest } from './append.ts';
-import { appendBatch, DEFERRED, type Outcome } from './appendBatch.ts';
-import { NOTIFY_CHANNEL } from './schema.ts';
+import { appendBatch, DEFERRED, isRetryable, type AppendRequest, type Outcome } from './append.ts';
 
 /**
- * Group commit: appends that arrive while a transaction is committing wait for it, then all go into
- * the next transaction together. One transaction at a time per process; a lone append pays no
- * extra latency.
+ * Group commit: appends that arrive while a batch is being written wait for it, then all go into
+ * the next batch together. One batch at a time per process; a lone append pays no extra latency.
  *
- * The batch is written set-wise (appendBatch.ts: a handful of statements however many appends). If
- * that transaction fails as a whole (say, another process stored one of the event ids meanwhile),
- * the batch is redone one append at a time, each in its own savepoint, so only the append at fault
- * fails. Every caller's promise settles only after its transaction committed or failed, so a
- * resolved append is durable and its checkpoint is real.
+ * A batch is one statement (`es_append`, run in autocommit: its own transaction). If the statement
+ * fails as a whole for a reason that a second run resolves (a stream or an id stored concurrently
+ * by another process), it runs again. If it still fails (say, one append's data cannot be stored
+ * as jsonb), each append is written on its own, so only the one at fault fails. Every caller's
+ * promise settles only after its statement committed or failed, so a resolved append is durable and
+ * its checkpoint is real.
  */
 export interface AppendQueue {
   append(request: AppendRequest): Promise<AppendResult>;
@@ -24,32 +22,43 @@ export interface AppendQueue {
 
 export interface AppendQueueOptions {
   db: Kysely<any>;
-  /** Called after each committed transaction that stored events (in-process subscribers wake up). */
-  onCommitted(): void;
-  /** Most appends sharing one transaction; keeps lock hold times and transaction size bounded. */
-  maxAppendsPerTransaction?: number;
-  /** Most events in one transaction (a single larger append still goes through on its own). */
-  maxEventsPerTransaction?: number;
+  /** Names this process in commit notifications (see es_append). */
+  origin: string;
+  /** Called after each batch that stored events, with their types (in-process subscribers wake up). */
+  onCommitted(types: ReadonlySet<string>): void;
+  /** Most appends sharing one batch; keeps lock hold times and statement size bounded. */
+  maxAppendsPerBatch?: number;
+  /** Most events in one batch (a single larger append still goes through on its own). */
+  maxEventsPerBatch?: number;
+  /** Most characters of event JSON in one batch (a single larger append still goes on its own). */
+  maxCharsPerBatch?: number;
 }
 
 interface Pending {
   request: AppendRequest;
+  chars: number;
   resolve(result: AppendResult): void;
   reject(err: unknown): void;
 }
 
+/** Runs of a batch that failed with a retryable error before it is split into single appends. */
+const RUNS = 3;
+
 export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
-  const maxAppends = options.maxAppendsPerTransaction ?? 500;
-  const maxEvents = options.maxEventsPerTransaction ?? 2000;
+  const maxAppends = options.maxAppendsPerBatch ?? 500;
+  const maxEvents = options.maxEventsPerBatch ?? 2000;
+  const maxChars = options.maxCharsPerBatch ?? 8 * 1024 * 1024;
   const waiting: Pending[] = [];
   let running: Promise<void> | undefined;
 
   const takeBatch = (): Pending[] => {
     let events = 0;
+    let chars = 0;
     let n = 0;
     while (n < waiting.length && n < maxAppends) {
       events += waiting[n]!.request.events.length;
-      if (n > 0 && events > maxEvents) break;
+      chars += waiting[n]!.chars;
+      if (n > 0 && (events > maxEvents || chars > maxChars)) break;
       n++;
     }
     return waiting.splice(0, n);
@@ -59,6 +68,10 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
     try {
       while (waiting.length > 0) {
         await commit(takeBatch());
+        // Embedded PGlite answers without yielding to the event loop, so a caller that appends
+        // again as soon as its append resolves would keep this loop (and itself) in microtasks
+        // forever: timers and I/O would never run. Yield after every batch; the callers resolved
+        // by it queue their next appends meanwhile, and they go into the next batch together.
         await yieldToEventLoop();
       }
     } finally {
@@ -67,40 +80,43 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   };
 
   const commit = async (batch: Pending[]) => {
-    // Row locks are taken in stream order in every process, so two processes' transactions cannot
-    // deadlock each other. Appends to one stream keep their arrival order (the sort is stable).
-    batch.sort((a, b) => (a.request.stream < b.request.stream ? -1 : a.request.stream > b.request.stream ? 1 : 0));
-    const requests = batch.map((p) => p.request);
     let outcomes: Array<Outcome | typeof DEFERRED>;
     try {
-      outcomes = await inTransaction(options.db, (trx) => appendBatch(trx, requests));
-    } catch {
-      try {
-        outcomes = await inTransaction(options.db, async (trx) => {
-          const each: Outcome[] = [];
-          for (const request of requests) each.push(await appendInSavepoint(trx, request));
-          return each;
-        });
-      } catch (err) {
-        for (const item of batch) item.reject(err);
+      outcomes = await withRetries(() => appendBatch(options.db, batch.map((p) => p.request), options.origin));
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
         return;
+      }
+      outcomes = [];
+      for (const item of batch) {
+        try {
+          outcomes.push((await withRetries(() => appendBatch(options.db, [item.request], options.origin)))[0]!);
+        } catch (single) {
+          outcomes.push({ ok: false, error: single });
+        }
       }
     }
     const deferred: Pending[] = [];
+    const committedTypes = new Set<string>();
     batch.forEach((item, i) => {
       const o = outcomes[i]!;
       if (o === DEFERRED) deferred.push(item);
-      else if (o.ok) item.resolve(o.result);
-      else item.reject(o.error);
+      else if (o.ok) {
+        for (const e of item.request.events) committedTypes.add(e.type);
+        item.resolve(o.result);
+      } else item.reject(o.error);
     });
     waiting.unshift(...deferred);
-    if (outcomes.some((o) => o !== DEFERRED && o.ok)) options.onCommitted();
+    if (committedTypes.size > 0) options.onCommitted(committedTypes);
   };
 
   return {
     append(request) {
       return new Promise<AppendResult>((resolve, reject) => {
-        waiting.push({ request, resolve, reject });
+        let chars = 0;
+        for (const s of request.serialized) chars += s.data.length + s.metadata.length;
+        waiting.push({ request, chars, resolve, reject });
         running ??= run();
       });
     },
@@ -110,24 +126,12 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   };
 }
 
-/** Runs `work` in a transaction that also notifies listeners if anything was stored. */
-async function inTransaction<T extends Outcome | typeof DEFERRED>(db: Kysely<any>, work: (trx: Kysely<any>) => Promise<T[]>): Promise<T[]> {
-  return db.transaction().execute(async (trx) => {
-    const outcomes = await work(trx);
-    if (outcomes.some((o) => o !== DEFERRED && o.ok)) await sql`select pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
-    return outcomes;
-  });
-}
-
-async function appendInSavepoint(trx: Kysely<any>, request: AppendRequest): Promise<Outcome> {
-  await sql`savepoint es_append`.execute(trx);
-  try {
-    const result = await appendInTransaction(trx, request);
-    await sql`release savepoint es_append`.execute(trx);
-    return { ok: true, result };
-  } catch (error) {
-    await sql`rollback to savepoint es_append`.execute(trx);
-    await sql`release savepoint es_append`.execute(trx);
-    return { ok: false, error };
+async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let run = 1; ; run++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (run >= RUNS || !isRetryable(err)) throw err;
+    }
   }
 }

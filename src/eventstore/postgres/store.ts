@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../log.ts';
 import { EventStoreUnavailableError, type EventStore, type Subscription } from '../port.ts';
@@ -27,14 +28,19 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
   const { database, log } = options;
   const db = database.db as never;
   const wakeup = new WakeupSignal();
-  const queue = createAppendQueue({ db, onCommitted: () => wakeup.notify() });
+  const origin = randomUUID();
+  // An idempotent retry resolves without storing anything; waking its readers then costs one read.
+  const queue = createAppendQueue({ db, origin, onCommitted: (types) => wakeup.notify(types) });
   const subscriptions = new Set<Subscription>();
   let closed = false;
   let unlisten: Promise<(() => Promise<void>) | undefined> | undefined;
 
   // Other processes' commits arrive by NOTIFY; this process's own commits wake subscribers directly.
   const ensureListening = () => {
-    unlisten ??= database.listen(NOTIFY_CHANNEL, () => wakeup.notify()).catch((err: unknown) => {
+    unlisten ??= database.listen(NOTIFY_CHANNEL, (payload) => {
+      const notice = parseNotice(payload);
+      if (notice.origin !== origin) wakeup.notify(notice.types);
+    }).catch((err: unknown) => {
       log.warn('event notifications unavailable; subscriptions poll only', { err });
       return undefined;
     });
@@ -95,4 +101,15 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
       await stop?.();
     },
   };
+}
+
+/** es_append's notification payload; anything unreadable wakes every subscriber. */
+function parseNotice(payload: string): { origin: string | undefined; types: string[] | undefined } {
+  try {
+    const parsed = JSON.parse(payload) as { o?: unknown; t?: unknown };
+    const types = Array.isArray(parsed.t) && parsed.t.every((t) => typeof t === 'string') ? parsed.t as string[] : undefined;
+    return { origin: typeof parsed.o === 'string' ? parsed.o : undefined, types };
+  } catch {
+    return { origin: undefined, types: undefined };
+  }
 }

@@ -23,6 +23,7 @@ export function pollingSubscription(deps: PollingDeps, options: SubscribeOptions
   const abort = new AbortController();
   let inHandler = false;
   let after = options.after;
+  const types = options.types ? new Set(options.types) : undefined;
 
   const fail = (err: unknown) => {
     abort.abort();
@@ -59,7 +60,7 @@ export function pollingSubscription(deps: PollingDeps, options: SubscribeOptions
         }
         after = result.next;
       }
-      if (result.caughtUp) await deps.wakeup.wait(deps.pollMs, seen, abort.signal);
+      if (result.caughtUp) await deps.wakeup.wait(deps.pollMs, seen, abort.signal, types);
       else await yieldToEventLoop();
     }
   })();
