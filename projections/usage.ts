@@ -49,49 +49,96 @@ export const usageProjection: Projection = {
       .execute();
   },
   async apply(db: Kysely<any>, event: RecordedEvent) {
+    await applyUsage(db, [event]);
+  },
+  async applyMany(db: Kysely<any>, events: readonly RecordedEvent[]) {
+    await applyUsage(db, events);
+  },
+};
+
+type UsageRecord = { inputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; outputTokens: number; reasoningTokens: number; estimated: boolean };
+
+/**
+ * Applies completion events in three statements however many there are: one insert for the
+ * requests, one update of the log rows for the outcomes, and the daily roll-up of exactly the rows
+ * that update moved out of `requested` (so an outcome is counted once, however often it is
+ * delivered). Events reach this in log order, and a completion's request always precedes its
+ * outcome, so inserting every request first is what applying them one by one would do.
+ *
+ * Daily costs are summed as decimals rounded to a billionth of a dollar, the precision every cost
+ * is recorded with: the total is then the same whichever batches the events arrived in, so a
+ * rebuild matches the live table exactly.
+ */
+async function applyUsage(db: Kysely<any>, events: readonly RecordedEvent[]): Promise<void> {
+  const requests: object[] = [];
+  const outcomes = new Map<string, object>();
+  for (const event of events) {
     const d = event.data as any;
     if (event.type === 'CompletionRequested') {
-      await db.insertInto('rm_usage_log').values({
+      requests.push({
         completion_id: d.completionId, project_id: d.projectId, source: d.source, api_key_id: d.apiKeyId,
-        provider: d.provider, model: d.model, stream: d.stream, status: 'requested', requested_at: event.recordedAt,
-      }).onConflict((oc) => oc.column('completion_id').doNothing()).execute();
-      return;
+        provider: d.provider, model: d.model, stream: d.stream, requested_at: event.recordedAt,
+      });
+      continue;
     }
+    if (outcomes.has(d.completionId)) continue; // the first outcome counts, as one by one
     const status = event.type === 'CompletionSucceeded' ? 'succeeded' : event.type === 'CompletionFailed' ? 'failed' : 'cancelled';
-    const u = d.usage as null | { inputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; outputTokens: number; reasoningTokens: number; estimated: boolean };
-    const prompt = u ? u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens : 0;
-    const completion = u ? u.outputTokens : 0;
-    const updated = await db.updateTable('rm_usage_log').set({
-      status,
-      prompt_tokens: u ? prompt : null,
-      completion_tokens: u ? completion : null,
+    const u = d.usage as UsageRecord | null;
+    outcomes.set(d.completionId, {
+      completion_id: d.completionId, project_id: d.projectId, provider: d.provider, model: d.model, status,
+      prompt_tokens: u ? u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens : null,
+      completion_tokens: u ? u.outputTokens : null,
       cache_read_tokens: u?.cacheReadTokens ?? null,
       cache_write_tokens: u?.cacheWriteTokens ?? null,
       reasoning_tokens: u?.reasoningTokens ?? null,
       estimated: u?.estimated ?? null,
-      cost_usd: d.costUsd,
-      price_table_version: d.priceTableVersion,
-      latency_ms: d.latencyMs,
-      ttft_ms: d.ttftMs,
+      cost_usd: d.costUsd, price_table_version: d.priceTableVersion, latency_ms: d.latencyMs, ttft_ms: d.ttftMs,
       error_kind: d.error?.kind ?? (status === 'cancelled' ? 'cancelled' : null),
       finished_at: event.recordedAt,
-    }).where('completion_id', '=', d.completionId).where('status', '=', 'requested')
-      .returning(['project_id', 'requested_at']).executeTakeFirst();
-    if (!updated) return; // an outcome is counted once, however often it is delivered
-    await db.insertInto('rm_usage_daily').values({
-      project_id: d.projectId,
-      day: sql`(${updated.requested_at}::timestamptz at time zone 'UTC')::date`,
-      provider: d.provider, model: d.model, requests: 1, failures: status === 'succeeded' ? 0 : 1,
-      prompt_tokens: prompt, completion_tokens: completion, cost_usd: d.costUsd ?? 0,
-    }).onConflict((oc) => oc.columns(['project_id', 'day', 'provider', 'model']).doUpdateSet({
-      requests: sql`rm_usage_daily.requests + 1`,
-      failures: sql`rm_usage_daily.failures + excluded.failures`,
-      prompt_tokens: sql`rm_usage_daily.prompt_tokens + excluded.prompt_tokens`,
-      completion_tokens: sql`rm_usage_daily.completion_tokens + excluded.completion_tokens`,
-      cost_usd: sql`rm_usage_daily.cost_usd + excluded.cost_usd`,
-    })).execute();
-  },
-};
+    });
+  }
+  if (requests.length > 0) {
+    await sql`
+      insert into rm_usage_log (completion_id, project_id, source, api_key_id, provider, model, stream, status, requested_at)
+      select r.completion_id, r.project_id, r.source, r.api_key_id, r.provider, r.model, r.stream, 'requested', r.requested_at
+      from jsonb_to_recordset(${JSON.stringify(requests)}::jsonb) as r(
+        completion_id uuid, project_id uuid, source text, api_key_id uuid, provider text, model text, stream boolean, requested_at timestamptz)
+      on conflict (completion_id) do nothing`.execute(db);
+  }
+  if (outcomes.size === 0) return;
+  await sql`
+    with o as (
+      select * from jsonb_to_recordset(${JSON.stringify([...outcomes.values()])}::jsonb) as o(
+        completion_id uuid, project_id uuid, provider text, model text, status text,
+        prompt_tokens integer, completion_tokens integer, cache_read_tokens integer, cache_write_tokens integer,
+        reasoning_tokens integer, estimated boolean, cost_usd double precision, price_table_version text,
+        latency_ms double precision, ttft_ms double precision, error_kind text, finished_at timestamptz)
+    ),
+    moved as (
+      update rm_usage_log l set
+        status = o.status, prompt_tokens = o.prompt_tokens, completion_tokens = o.completion_tokens,
+        cache_read_tokens = o.cache_read_tokens, cache_write_tokens = o.cache_write_tokens,
+        reasoning_tokens = o.reasoning_tokens, estimated = o.estimated, cost_usd = o.cost_usd,
+        price_table_version = o.price_table_version, latency_ms = o.latency_ms, ttft_ms = o.ttft_ms,
+        error_kind = o.error_kind, finished_at = o.finished_at
+      from o
+      where l.completion_id = o.completion_id and l.status = 'requested'
+      returning l.completion_id, l.requested_at
+    )
+    insert into rm_usage_daily as t (project_id, day, provider, model, requests, failures, prompt_tokens, completion_tokens, cost_usd)
+    select o.project_id, (m.requested_at at time zone 'UTC')::date, o.provider, o.model,
+      count(*)::int, (count(*) filter (where o.status <> 'succeeded'))::int,
+      coalesce(sum(o.prompt_tokens), 0), coalesce(sum(o.completion_tokens), 0),
+      round(coalesce(sum(o.cost_usd::numeric), 0), 9)::double precision
+    from moved m join o on o.completion_id = m.completion_id
+    group by 1, 2, 3, 4
+    on conflict (project_id, day, provider, model) do update set
+      requests = t.requests + excluded.requests,
+      failures = t.failures + excluded.failures,
+      prompt_tokens = t.prompt_tokens + excluded.prompt_tokens,
+      completion_tokens = t.completion_tokens + excluded.completion_tokens,
+      cost_usd = round(t.cost_usd::numeric + excluded.cost_usd::numeric, 9)::double precision`.execute(db);
+}
 
 export async function getUsageRow(db: Kysely<any>, completionId: string) {
   return db.selectFrom('rm_usage_log').selectAll().where('completion_id', '=', completionId).executeTakeFirst();

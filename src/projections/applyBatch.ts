@@ -53,6 +53,20 @@ export async function applyEvents(trx: Kysely<any>, target: Omit<BatchTarget, 'd
     await sql`set local search_path to ${sql.id(target.schema)}, public`.execute(trx);
   }
   const scoped = trx.withSchema(target.schema);
+  const { applyMany } = target.projection;
+  if (applyMany && events.length > 1) {
+    const upcast = target.upcast;
+    const ready = upcast ? events.map((e) => upcastKeepingType(upcast, e)) : events;
+    // A savepoint, so that a failing batch can be redone event by event to name the one at fault.
+    await sql`savepoint apply_many`.execute(trx);
+    try {
+      await applyMany.call(target.projection, scoped, ready);
+      await sql`release savepoint apply_many`.execute(trx);
+      return events.length;
+    } catch {
+      await sql`rollback to savepoint apply_many`.execute(trx);
+    }
+  }
   for (const recorded of events) {
     try {
       const event = target.upcast ? upcastKeepingType(target.upcast, recorded) : recorded;

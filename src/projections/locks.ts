@@ -5,12 +5,22 @@ import { sql, type Kysely } from 'kysely';
 const NAMESPACE = 0x4553; // "ES"
 
 /**
- * Transaction-scoped, so the lock is released by commit or rollback and works through poolers in
- * transaction mode. Only on native Postgres: PGlite is one process, and its transactions run one
- * at a time anyway.
+ * Takes the projection's lock if free, and makes the transaction commit without waiting for its
+ * WAL flush (`synchronous_commit = off` for this transaction only), in the same round trip.
+ *
+ * The lock is transaction-scoped, so commit or rollback releases it and it works through poolers
+ * in transaction mode. Only on native Postgres: PGlite is one process, and its transactions run
+ * one at a time anyway.
+ *
+ * Safe because a read model is derived data: a crash can lose at most the last few projection
+ * commits, and each carries its own checkpoint, so the runner re-applies exactly those events
+ * on restart. The WAL is written in commit order, so a projection commit that survived a crash
+ * implies every event append it read survived too. Appends keep synchronous commit: they are
+ * what is acknowledged to clients.
  */
 export async function tryProjectionLock(trx: Kysely<any>, projection: string): Promise<boolean> {
-  const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${NAMESPACE}, hashtext(${projection})) as locked`.execute(trx);
+  const { rows } = await sql<{ locked: boolean }>`select set_config('synchronous_commit', 'off', true) is not null
+    and pg_try_advisory_xact_lock(${NAMESPACE}, hashtext(${projection})) as locked`.execute(trx);
   return rows[0]?.locked === true;
 }
 

@@ -14,4 +14,11 @@ export interface Projection {
   createTables(db: Kysely<any>): Promise<void>;
   /** Applies one event inside the runner's transaction; `db` is scoped (withSchema) to the target schema. Deterministic: no clock, no randomness, no I/O but `db`. */
   apply(db: Kysely<any>, event: RecordedEvent): Promise<void>;
+  /**
+   * Optional: applies a whole batch (in log order) in a few set-wise statements. Must leave the
+   * tables exactly as `apply` on each event in turn would; `apply` stays the reference, used to
+   * find the event at fault when this throws. For read models written on the request path's
+   * events, where a statement per event would cost more than the events themselves.
+   */
+  applyMany?(db: Kysely<any>, events: readonly RecordedEvent[]): Promise<void>;
 }

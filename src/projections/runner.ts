@@ -11,6 +11,9 @@ import type { Projection } from './projection.ts';
 import { compareWithRebuild, rebuildProjection, type RebuildComparison, type RebuildResult } from './rebuild.ts';
 import { createWaiters } from './waiters.ts';
 
+/** Longest a projection's stored checkpoint trails batches that held nothing for it. */
+const IDLE_CHECKPOINT_MS = 5_000;
+
 export interface ProjectionRunnerOptions {
   database: Database;
   eventStore: EventStore;
@@ -83,15 +86,27 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
   const subscribe = (worker: Worker) => {
     const { projection } = worker;
-    let after = worker.checkpoint;
+    // `stored` is where this process last saw the stored checkpoint; `worker.checkpoint` may be
+    // ahead of it by batches that held nothing for this projection (the type filter left them
+    // empty). Those are not written each time: a transaction per batch per projection would cost
+    // more than the events. The next batch with events, or the next empty one after
+    // IDLE_CHECKPOINT_MS, stores the position.
+    let stored = worker.checkpoint;
+    let storedAt = performance.now();
     worker.subscription = eventStore.subscribe({
-      after,
+      after: worker.checkpoint,
       types: projection.handles,
       batchSize,
       onEvents: async (events: RecordedEvent[], next: Checkpoint) => {
-        const outcome = await applyBatch({ db, projection, schema: 'public', upcast: options.upcast, lockOnServer }, after, events, next);
+        if (events.length === 0 && performance.now() - storedAt < IDLE_CHECKPOINT_MS) {
+          if (next > worker.checkpoint) worker.checkpoint = next;
+          waiters.progressed();
+          return;
+        }
+        const outcome = await applyBatch({ db, projection, schema: 'public', upcast: options.upcast, lockOnServer }, stored, events, next);
         if (outcome.kind !== 'applied') throw outcome;
-        after = outcome.checkpoint;
+        stored = outcome.checkpoint;
+        storedAt = performance.now();
         worker.checkpoint = outcome.checkpoint;
         if (worker.status === 'faulted') log.info('projection recovered', { projection: projection.name, checkpoint: outcome.checkpoint });
         worker.status = 'running';
