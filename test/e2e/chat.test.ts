@@ -48,6 +48,16 @@ describe.each(providerFixtures)('chat via $provider', (fx) => {
     const usage = await call(gw.url, 'GET', `/projects/${projectId}/ai/usage?recent=1`, { token });
     return usage.json.recent_logs[0];
   };
+  /**
+   * For responses that carry no completion id (errors): the row of the request sent after
+   * `before` (the newest row's id then), once its outcome is `status`. Requests here run one at
+   * a time, so the newest row that is not `before` is that request's.
+   */
+  const nextUsageRow = (before: string | undefined, status: string) => eventually(async () => {
+    const r = await lastUsageRow();
+    return r && r.id !== before && r.status === status ? r : undefined;
+  }, 5000, `a new ${status} usage row`);
+  const newestId = async (): Promise<string | undefined> => (await lastUsageRow())?.id;
 
   test('plain chat: mapped request, normalized response, usage, cost, overhead header', async () => {
     const res = await call(gw.url, 'POST', `/projects/${projectId}/ai/chat`, {
@@ -216,11 +226,12 @@ describe.each(providerFixtures)('chat via $provider', (fx) => {
 
   test('5xx twice: 502 with the provider message kept in details', async () => {
     sim.enqueue({ kind: 'error', status: 500 }, { kind: 'error', status: 500 });
+    const before = await newestId();
     const res = await call(gw.url, 'POST', `/projects/${projectId}/ai/chat`, { token, body: { model: fx.model, messages } });
     expect(res.status).toBe(502);
     expect(res.json.error.code).toBe('provider_error');
     expect(res.json.error.details.provider_status).toBe(500);
-    expect(await eventually(async () => ((await lastUsageRow()).status === 'failed' ? true : undefined))).toBe(true);
+    expect((await nextUsageRow(before, 'failed')).error).toBe('upstream');
   });
 
   test('an upstream that never answers: 504', async () => {
@@ -232,6 +243,7 @@ describe.each(providerFixtures)('chat via $provider', (fx) => {
 
   test('a stream cut mid-way ends with an error frame after the chunks already sent', async () => {
     sim.enqueue({ kind: 'cut', afterChunks: 2 });
+    const before = await newestId();
     const res = await fetch(`${gw.url}/projects/${projectId}/ai/chat/stream`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: fx.model, messages }),
@@ -241,10 +253,7 @@ describe.each(providerFixtures)('chat via $provider', (fx) => {
     expect(frames.filter((f) => 'chunk' in f).length).toBeGreaterThanOrEqual(1);
     expect(frames.at(-1).error).toMatchObject({ code: expect.stringMatching(/^provider_/) });
     expect(sim.requests).toHaveLength(1); // never retried once streaming began
-    const row = await eventually(async () => {
-      const r = await lastUsageRow();
-      return r.status === 'failed' ? r : undefined;
-    });
+    const row = await nextUsageRow(before, 'failed');
     expect(row.estimated).toBe(true);
   });
 
@@ -256,6 +265,7 @@ describe.each(providerFixtures)('chat via $provider', (fx) => {
   test('a client that disconnects mid-stream aborts the upstream call; the completion is recorded cancelled', async () => {
     sim.enqueue({ kind: 'reply', text: 'one two three four five six seven eight nine ten', chunkDelayMs: 250 });
     const controller = new AbortController();
+    const before = await newestId();
     const res = await fetch(`${gw.url}/projects/${projectId}/ai/chat/stream`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: fx.model, messages }), signal: controller.signal,
@@ -263,10 +273,7 @@ describe.each(providerFixtures)('chat via $provider', (fx) => {
     await readSse(res, (frame) => ('chunk' in frame ? true : undefined)).catch(() => undefined);
     controller.abort();
     await eventually(async () => (sim.clientAborts > 0 ? true : undefined), 2000, 'the upstream request to be aborted');
-    const row = await eventually(async () => {
-      const r = await lastUsageRow();
-      return r.status === 'cancelled' ? r : undefined;
-    }, 5000, 'a cancelled usage row');
+    const row = await nextUsageRow(before, 'cancelled');
     expect(row.error).toBe('cancelled');
   });
 });

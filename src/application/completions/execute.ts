@@ -63,6 +63,19 @@ async function recordRequested(app: AppContext, p: PreparedCompletion, metadata:
   }, metadata, 'no_stream');
 }
 
+/**
+ * Starts appending CompletionRequested and lets the upstream call run meanwhile, so the append's
+ * round trip is not added to the caller's latency. Nothing reaches the client before the append
+ * has committed (callers await `recorded` first), and if it fails the upstream call is aborted and
+ * no outcome is recorded: the request fails as a whole with the store's error.
+ */
+function startRequested(app: AppContext, p: PreparedCompletion, metadata: EventMetadata, stream: boolean, clientSignal: AbortSignal) {
+  const guard = new AbortController();
+  const recorded = recordRequested(app, p, metadata, stream);
+  recorded.catch((err: unknown) => guard.abort(err));
+  return { recorded, signal: AbortSignal.any([clientSignal, guard.signal]) };
+}
+
 function price(usage: Usage, p: PreparedCompletion): number | null {
   return p.resolved.price ? costUsd(usage, p.resolved.price) : null;
 }
@@ -126,16 +139,17 @@ function partialUsage(p: PreparedCompletion, reported: Usage | undefined, text: 
 export async function runCompletion(
   app: AppContext, p: PreparedCompletion, metadata: EventMetadata, signal: AbortSignal, timing: UpstreamTiming = { upstreamMs: 0 },
 ): Promise<CompletionOutcome> {
-  await recordRequested(app, p, metadata, false);
+  const { recorded, signal: callSignal } = startRequested(app, p, metadata, false, signal);
   const adapter = await getAdapter(p.provider);
   const started = performance.now();
   let attempts = 0;
   try {
     const result = await withRetries(() => {
       attempts++;
-      return adapter.chat(p.credentials, p.request, { signal, timeoutMs: app.config.UPSTREAM_TIMEOUT_MS });
-    }, { maxRetries: app.config.UPSTREAM_MAX_RETRIES, signal });
+      return adapter.chat(p.credentials, p.request, { signal: callSignal, timeoutMs: app.config.UPSTREAM_TIMEOUT_MS });
+    }, { maxRetries: app.config.UPSTREAM_MAX_RETRIES, signal: callSignal });
     const upstreamMs = timing.upstreamMs = ms(started);
+    await recorded;
     const usage = result.usage ?? estimateUsage(p.request, result.content, result.reasoning);
     const cost = await recordOutcome(app, p, metadata, { usage, upstreamMs, ttftMs: null, attempts }, {
       kind: 'succeeded', finishReason: result.finishReason, providerResponseId: result.providerResponseId,
@@ -146,8 +160,9 @@ export async function runCompletion(
       usage, costUsd: cost, upstreamMs, ttftMs: null, providerResponseId: result.providerResponseId,
     };
   } catch (err) {
-    const error = asProviderError(err, p, signal);
     timing.upstreamMs = ms(started);
+    await recorded; // its failure, if it failed, is the request's error
+    const error = asProviderError(err, p, signal);
     await recordOutcome(app, p, metadata, { usage: null, upstreamMs: timing.upstreamMs, ttftMs: null, attempts },
       { kind: error.kind === 'cancelled' ? 'cancelled' : 'failed', error, shuttingDown: app.shuttingDown?.aborted });
     throw error;
@@ -162,7 +177,7 @@ export async function streamCompletion(
   app: AppContext, p: PreparedCompletion, metadata: EventMetadata, signal: AbortSignal, sink: StreamSink, requestStartedAt: number,
   timing: UpstreamTiming = { upstreamMs: 0 },
 ): Promise<CompletionOutcome> {
-  await recordRequested(app, p, metadata, true);
+  const { recorded, signal: callSignal } = startRequested(app, p, metadata, true, signal);
   const adapter = await getAdapter(p.provider);
   const started = performance.now();
   let attempts = 0;
@@ -175,15 +190,19 @@ export async function streamCompletion(
   try {
     const events = streamWithRetries(() => {
       attempts++;
-      return adapter.chatStream(p.credentials, p.request, { signal, timeoutMs: app.config.UPSTREAM_TIMEOUT_MS });
-    }, { maxRetries: app.config.UPSTREAM_MAX_RETRIES, signal });
+      return adapter.chatStream(p.credentials, p.request, { signal: callSignal, timeoutMs: app.config.UPSTREAM_TIMEOUT_MS });
+    }, { maxRetries: app.config.UPSTREAM_MAX_RETRIES, signal: callSignal });
     for await (const event of events) {
       switch (event.type) {
         case 'delta':
         case 'reasoning': {
           if (!event.text) break;
           const elapsed = ms(requestStartedAt);
-          if (ttftMs === null) { ttftMs = ms(started); sink.open(ttftMs); }
+          if (ttftMs === null) {
+            ttftMs = ms(started);
+            await recorded; // committed long before a provider's first token, in practice
+            sink.open(ttftMs);
+          }
           if (event.type === 'delta') { text += event.text; sink.delta(event.text, elapsed); }
           else { reasoning += event.text; sink.reasoning(event.text, elapsed); }
           break;
@@ -193,14 +212,16 @@ export async function streamCompletion(
       }
     }
     const upstreamMs = timing.upstreamMs = ms(started);
+    await recorded;
     const final = usage ?? estimateUsage(p.request, text, reasoning || undefined);
     const cost = await recordOutcome(app, p, metadata, { usage: final, upstreamMs, ttftMs, attempts }, {
       kind: 'succeeded', finishReason, providerResponseId, content: text, reasoning: reasoning || undefined,
     });
     return { completionId: p.completionId, content: text, reasoning: reasoning || undefined, finishReason, usage: final, costUsd: cost, upstreamMs, ttftMs, providerResponseId };
   } catch (err) {
-    const error = asProviderError(err, p, signal);
     timing.upstreamMs = ms(started);
+    await recorded; // its failure, if it failed, is the request's error
+    const error = asProviderError(err, p, signal);
     await recordOutcome(app, p, metadata, { usage: partialUsage(p, usage, text, reasoning), upstreamMs: timing.upstreamMs, ttftMs, attempts },
       { kind: error.kind === 'cancelled' ? 'cancelled' : 'failed', error, shuttingDown: app.shuttingDown?.aborted });
     throw error;
