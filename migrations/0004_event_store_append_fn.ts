@@ -5,7 +5,9 @@ import { sql, type Kysely } from 'kysely';
  * costs one round trip and, run in autocommit, one transaction (see docs/event-store.md).
  *
  * `origin` names the calling process in the notification sent on commit (channel es_appended,
- * payload {"o": origin, "t": [event types]}).
+ * payload {"o": origin, "t": [event types]}). With `flush` false the transaction commits without
+ * waiting for its WAL flush (synchronous_commit off for it alone); the next flushed commit makes
+ * it durable too, since the WAL is written in commit order.
  *
  * `batch` is a JSON array of appends, in arrival order:
  *   {"s": stream, "x": "any" | "no_stream" | "stream_exists" | "<version>",
@@ -28,7 +30,7 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
-    create function es_append(batch jsonb, origin text default '')
+    create function es_append(batch jsonb, origin text default '', flush boolean default true)
     returns table (
       append_index int, outcome text, next_version text, actual_version text,
       last_epoch int, last_tx text, last_pos text, conflicting_id text
@@ -62,6 +64,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       a_pos bigint[];
       notice text;
     begin
+      if not flush then
+        perform set_config('synchronous_commit', 'off', true);
+      end if;
       -- Arrays rather than joins against the batch: the planner knows nothing about the size of a
       -- jsonb set, and would scan whole tables to join it.
       select array_agg(distinct t.x->>'s'), array_agg((u.v->>'id')::uuid) into streams, event_ids

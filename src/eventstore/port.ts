@@ -43,6 +43,15 @@ export interface RecordedEvent extends NewEvent {
 
 export interface AppendOptions {
   expected: ExpectedVersion;
+  /**
+   * `'flushed'` (default): resolves once the events are durable. `'deferred'`: resolves once they
+   * are committed and visible to every reader, without waiting for them to reach disk; a crash of
+   * the database server (not of this process) may lose them until the next flushed append, which
+   * makes everything committed before it durable too. For events that only matter together with a
+   * later flushed one, such as a completion's request before its outcome. EventStoreDB always
+   * flushes.
+   */
+  durability?: 'flushed' | 'deferred';
 }
 
 export interface AppendResult {

@@ -39,6 +39,9 @@ export function validateAppend(stream: StreamName, events: NewEvent[], options: 
   assertStreamName(stream);
   if (!options || !('expected' in options)) throw new TypeError('append requires options.expected');
   assertExpected(options.expected);
+  if (options.durability !== undefined && options.durability !== 'flushed' && options.durability !== 'deferred') {
+    throw new TypeError('options.durability must be "flushed" or "deferred"');
+  }
   if (!Array.isArray(events) || events.length === 0) throw new TypeError('append requires at least one event');
   if (events.length > LIMITS.eventsPerAppend) {
     throw new RangeError(`at most ${LIMITS.eventsPerAppend} events per append, got ${events.length}`);

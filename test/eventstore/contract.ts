@@ -93,6 +93,18 @@ export function eventStoreContract(name: string, open: () => Promise<OpenedStore
         await expect(store.append(`bad-${tag()}`, [event('X')], { expected: -1n })).rejects.toThrow(RangeError);
         await expect(store.append(`bad-${tag()}`, [{ ...event('X'), id: 'not-a-uuid' }], { expected: 'any' })).rejects.toThrow(/UUID/);
         await expect(store.append('$system', [event('X')], { expected: 'any' })).rejects.toThrow(/\$/);
+        await expect(store.append(`bad-${tag()}`, [event('X')], { expected: 'any', durability: 'later' as never })).rejects.toThrow(/durability/);
+      });
+
+      test('a deferred-flush append is committed and readable at once, and orders before a flushed one after it', async () => {
+        const stream = `deferred-${tag()}`;
+        const requested = event('Requested');
+        const first = await store.append(stream, [requested], { expected: 'no_stream', durability: 'deferred' });
+        expect(first.nextVersion).toBe(1n);
+        expect((await store.readStream(stream)).events.map((e) => e.id)).toEqual([requested.id]);
+        const second = await store.append(stream, [event('Succeeded')], { expected: 1n, durability: 'flushed' });
+        expect(second.checkpoint > first.checkpoint).toBe(true);
+        expect(await store.append(stream, [requested], { expected: 'no_stream', durability: 'deferred' })).toEqual(first);
       });
     });
 

@@ -12,6 +12,9 @@ export async function recordCompletionEvent(app: AppContext, event: CompletionEv
   return app.eventStore.append(
     completionStream(event.data.completionId),
     [toNewEvent(event, { ...metadata, correlationId: event.data.completionId }, randomUUID())],
-    { expected },
+    // The request needs no flush of its own: the outcome's flushed append, which comes before any
+    // response is complete, makes it durable too. Until then, a crash of the database server can
+    // only lose a request nobody was answered for.
+    { expected, durability: event.type === 'CompletionRequested' ? 'deferred' : 'flushed' },
   );
 }

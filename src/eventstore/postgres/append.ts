@@ -8,6 +8,8 @@ export interface AppendRequest {
   expected: ExpectedVersion;
   /** JSON text of each event's data and metadata (already validated and measured). */
   serialized: Array<{ data: string; metadata: string }>;
+  /** Committed without waiting for the WAL flush (AppendOptions.durability 'deferred'). */
+  deferFlush: boolean;
 }
 
 /** An event id already stored in another stream. */
@@ -34,10 +36,12 @@ interface OutcomeRow {
 /**
  * Writes a batch of appends with one call of `es_append` (migrations/0004_event_store_append_fn.ts):
  * one statement, so in autocommit one round trip and one transaction. The outcomes come back in
- * the order of `requests`. A failed call wrote nothing.
+ * the order of `requests`. A failed call wrote nothing. The commit waits for the WAL flush unless
+ * every append in the batch asked not to.
  */
 export async function appendBatch(db: Kysely<any>, requests: readonly AppendRequest[], origin: string): Promise<Array<Outcome | typeof DEFERRED>> {
-  const { rows } = await sql<OutcomeRow>`select * from es_append(${batchDocument(requests)}::jsonb, ${origin})`.execute(db);
+  const flush = requests.some((r) => !r.deferFlush);
+  const { rows } = await sql<OutcomeRow>`select * from es_append(${batchDocument(requests)}::jsonb, ${origin}, ${flush})`.execute(db);
   const outcomes = new Array<Outcome | typeof DEFERRED>(requests.length);
   for (const row of rows) {
     const req = requests[row.append_index - 1]!;

@@ -55,7 +55,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
     async append(stream, events, appendOptions) {
       assertOpen();
       const serialized = validateAppend(stream, events, appendOptions);
-      return queue.append({ stream, events, expected: appendOptions.expected, serialized });
+      return queue.append({ stream, events, expected: appendOptions.expected, serialized, deferFlush: appendOptions.durability === 'deferred' });
     },
     async readStream(stream, readOptions) {
       assertOpen();
