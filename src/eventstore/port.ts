@@ -84,6 +84,12 @@ export interface ReadAllResult {
   /** Where the next call should start. Never moves past an event that could still appear before it. */
   next: Checkpoint;
   caughtUp: boolean;
+  /**
+   * Committed events exist past `next` that cannot be handed out yet, because a transaction that
+   * began before them is still running (Postgres). A reader should look again soon, not wait for
+   * the next commit notice: none may come.
+   */
+  pending?: boolean;
 }
 
 export interface Subscription {

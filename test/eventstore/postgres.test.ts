@@ -241,10 +241,14 @@ describe.each(availableBackends())('Postgres event store on %s', (backend) => {
       await insert(older, `Held_${t}`);
       const appended = await Promise.all([0, 1, 2].map((i) => store.append(`after-${t}-${i}`, [event(`After_${t}`)], { expected: 'no_stream' })));
       expect(appended).toHaveLength(3);
-      expect((await store.readAll({ after: start, batchSize: 100, types: [`Held_${t}`, `After_${t}`] })).events).toEqual([]);
+      const held = await store.readAll({ after: start, batchSize: 100, types: [`Held_${t}`, `After_${t}`] });
+      expect(held.events).toEqual([]);
+      expect(held.pending).toBe(true); // committed, but behind the open transaction
+      expect((await store.readAll({ after: start, batchSize: 100, types: [`Other_${t}`] })).pending).toBe(false);
       await older.query('commit');
       const events = await readAtLeast(start, [`Held_${t}`, `After_${t}`], 4);
       expect(events.map((e) => e.type)).toEqual([`Held_${t}`, `After_${t}`, `After_${t}`, `After_${t}`]);
+      expect((await store.readAll({ after: events.at(-1)!.checkpoint, batchSize: 100, types: [`Held_${t}`, `After_${t}`] })).pending).toBe(false);
     });
   });
 });

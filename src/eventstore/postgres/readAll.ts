@@ -16,7 +16,7 @@ import { EVENT_COLUMNS, HORIZON, SETTLED, formatCheckpoint, parseCheckpoint, toR
 export async function readAll(db: Kysely<any>, options: ReadAllOptions): Promise<ReadAllResult> {
   const after = parseCheckpoint(options.after);
   const typeFilter = options.types ? sql`and e.type = any(${[...options.types]}::text[])` : sql``;
-  const { rows } = await sql<EventRow & { head_epoch: number | null; head_tx: string | null; head_pos: string | null }>`
+  const { rows } = await sql<EventRow & { head_epoch: number | null; head_tx: string | null; head_pos: string | null; pending: boolean | null }>`
     with h as (${HORIZON}),
     page as (
       select ${sql.raw(EVENT_COLUMNS)}, e.tx as tx_order
@@ -33,10 +33,17 @@ export async function readAll(db: Kysely<any>, options: ReadAllOptions): Promise
       where ${SETTLED}
       order by e.epoch desc, e.tx desc, e.pos desc
       limit 1
+    ),
+    unsettled as (
+      select true as pending
+      from es_events e, h
+      where e.epoch = h.epoch and e.tx >= h.xmin ${typeFilter}
+      limit 1
     )
-    select page.*, head.*
+    select page.*, head.*, unsettled.pending
     from (select 1) as one
     left join head on true
+    left join unsettled on true
     left join page on true
     order by page.epoch, page.tx_order, page.pos::bigint`.execute(db);
 
@@ -51,5 +58,5 @@ export async function readAll(db: Kysely<any>, options: ReadAllOptions): Promise
   if (caughtUp && head && head.head_tx !== null) {
     next = maxCheckpoint(next, formatCheckpoint({ epoch: head.head_epoch!, tx: head.head_tx, pos: head.head_pos! }));
   }
-  return { events, next, caughtUp };
+  return { events, next, caughtUp, pending: head?.pending === true };
 }

@@ -33,6 +33,7 @@ export function pollingSubscription(deps: PollingDeps, options: SubscribeOptions
 
   const loop = (async () => {
     let failures = 0;
+    let pendingMs = 0;
     while (!abort.signal.aborted) {
       const seen = deps.wakeup.generation;
       let result: ReadAllResult;
@@ -60,8 +61,15 @@ export function pollingSubscription(deps: PollingDeps, options: SubscribeOptions
         }
         after = result.next;
       }
-      if (result.caughtUp) await deps.wakeup.wait(deps.pollMs, seen, abort.signal, types);
-      else await yieldToEventLoop();
+      if (!result.caughtUp) await yieldToEventLoop();
+      else if (result.pending) {
+        // Committed events wait behind an older running transaction; it ends with no notice.
+        pendingMs = Math.min(pendingMs * 2 || 1, deps.pollMs);
+        await deps.wakeup.wait(pendingMs, seen, abort.signal, types);
+      } else {
+        pendingMs = 0;
+        await deps.wakeup.wait(deps.pollMs, seen, abort.signal, types);
+      }
     }
   })();
 
