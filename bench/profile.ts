@@ -182,7 +182,7 @@ export async function runProfile(o: ProfileRunOptions): Promise<void> {
     await runLoad({ url: endpoint.url, method: 'POST', headers: endpoint.headers, body: endpoint.body, connections: 16, durationMs: 1_000, mode: 'full' }, o.args.loadgen);
     await settle(gateway.child.pid);
     const fromUs = Number(process.hrtime.bigint() / 1000n);
-    load = await measure(endpoint, { scenario: 'chat c=64 (profiled)', connections: 64, durationMs: o.args.durationMs, mode: 'full', tool: o.args.loadgen, upstreamPid: o.simulator.child.pid });
+    load = await measure(endpoint, { scenario: 'chat c=64 (profiled)', connections: Number(process.env.BENCH_PROFILE_CONNECTIONS ?? 64), durationMs: o.args.durationMs, mode: 'full', tool: o.args.loadgen, upstreamPid: o.simulator.child.pid });
     window = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
   } finally {
     await gateway.stop();

@@ -150,7 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<Running> {
     LOG_LEVEL: 'info',
     CLUSTER_WORKERS: options.clusterWorkers ? String(options.clusterWorkers) : undefined,
   };
-  const flags = ['--import', ORPHAN_GUARD];
+  const flags = ['--import', ORPHAN_GUARD, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   if (options.cpuProfileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
   const child = spawnChild('gateway', process.execPath, [...flags, join(ROOT, 'src/main.ts')], { env, cwd: ROOT, logFile: options.logFile });
   const url = `http://127.0.0.1:${port}`;

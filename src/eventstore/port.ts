@@ -102,6 +102,12 @@ export interface SubscribeOptions {
   /** Most events per `onEvents` call (the adapter's default when absent). */
   batchSize?: number;
   /**
+   * When caught up and woken by a new commit, wait this long before reading, so that events
+   * committed close together arrive as one batch (one read-model transaction instead of several).
+   * Adds at most this much delay; 0 (default) reads at once. Postgres adapter only.
+   */
+  lingerMs?: number;
+  /**
    * Called with each batch, in log order, one batch at a time. A rejection stops the subscription.
    * The batch may be empty when only `next` moved (past events the type filter dropped), so a
    * consumer can store a checkpoint past them.

@@ -13,6 +13,11 @@ import { createWaiters } from './waiters.ts';
 
 /** Longest a projection's stored checkpoint trails batches that held nothing for it. */
 const IDLE_CHECKPOINT_MS = 5_000;
+/**
+ * How long a woken projection waits for more commits before reading: a completion's request and
+ * outcome, or a burst of requests, then cost one read-model transaction instead of one each.
+ */
+const LINGER_MS = 5;
 
 export interface ProjectionRunnerOptions {
   database: Database;
@@ -97,6 +102,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       after: worker.checkpoint,
       types: projection.handles,
       batchSize,
+      lingerMs: LINGER_MS,
       onEvents: async (events: RecordedEvent[], next: Checkpoint) => {
         if (events.length === 0 && performance.now() - storedAt < IDLE_CHECKPOINT_MS) {
           if (next > worker.checkpoint) worker.checkpoint = next;

@@ -24,6 +24,7 @@ export function pollingSubscription(deps: PollingDeps, options: SubscribeOptions
   let inHandler = false;
   let after = options.after;
   const types = options.types ? new Set(options.types) : undefined;
+  const lingerMs = options.lingerMs ?? 0;
 
   const fail = (err: unknown) => {
     abort.abort();
@@ -69,6 +70,7 @@ export function pollingSubscription(deps: PollingDeps, options: SubscribeOptions
       } else {
         pendingMs = 0;
         await deps.wakeup.wait(deps.pollMs, seen, abort.signal, types);
+        if (lingerMs > 0 && deps.wakeup.generation !== seen) await sleep(lingerMs, abort.signal);
       }
     }
   })();
