@@ -10,8 +10,12 @@ export interface BenchArgs {
   peer: 'portkey' | undefined;
   loadgen: LoadTool;
   only: Set<ScenarioGroup>;
-  /** Profile the gateway under the c=64 chat load instead of running the scenarios. */
+  /** Profile the gateway under the chat load instead of running the scenarios. */
   profile: boolean;
+  /** Connections of the profiled chat load. */
+  profileConnections: number;
+  /** Extra node flags for the gateway process (to try V8 settings; production runs without). */
+  gatewayNodeFlags: string[];
   /** Results go to bench/results/<name>.md and .jsonl (quick runs: <name>.md.tmp, kept out of git). */
   name: string;
 }
@@ -22,13 +26,15 @@ export const USAGE = `usage: npm run bench -- [options]
   --peer portkey       also run every scenario through Portkey's gateway
   --loadgen wrk|node   load generator for whole responses (default wrk; streams always use node)
   --only <groups>      comma-separated: ${SCENARIO_GROUPS.join(',')}
-  --profile            CPU-profile the gateway under the c=64 chat load, write bench/results/profile.md
+  --profile            CPU-profile the gateway under the chat load, write bench/results/profile.md
+  --connections <n>    connections of the profiled load (1-256, default 64)
+  --node-flags <flags> extra node flags for the gateway, e.g. "--max-semi-space-size=2" (to try V8 settings)
   --name <name>        results file name under bench/results/ (default latest; quick runs: quick, as .tmp)`;
 
 export class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { quick: false, durationMs: 8_000, peer: undefined, loadgen: 'wrk', only: new Set(SCENARIO_GROUPS), profile: false, name: '' };
+  const args: BenchArgs = { quick: false, durationMs: 8_000, peer: undefined, loadgen: 'wrk', only: new Set(SCENARIO_GROUPS), profile: false, profileConnections: 64, gatewayNodeFlags: [], name: '' };
   let duration: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
@@ -62,6 +68,19 @@ export function parseArgs(argv: string[]): BenchArgs {
         const unknown = groups.filter((g) => !(SCENARIO_GROUPS as readonly string[]).includes(g));
         if (unknown.length || groups.length === 0) throw new UsageError(`--only takes ${SCENARIO_GROUPS.join(', ')}; got ${JSON.stringify(unknown.join(','))}`);
         args.only = new Set(groups as ScenarioGroup[]);
+        break;
+      }
+      case '--connections': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError('--connections must be a whole number from 1 to 256');
+        args.profileConnections = n;
+        break;
+      }
+      case '--node-flags': {
+        const flags = value().split(' ').filter(Boolean);
+        const bad = flags.filter((f) => !/^--[a-z0-9-]+(=[\w.-]+)?$/.test(f));
+        if (bad.length) throw new UsageError(`--node-flags takes node options like --max-semi-space-size=2; got ${JSON.stringify(bad.join(' '))}`);
+        args.gatewayNodeFlags = flags;
         break;
       }
       case '--name': {

@@ -10,7 +10,7 @@ import { runLoad } from './load/run.ts';
 import { provisionProject } from './setup.ts';
 
 /**
- * Where the gateway's CPU goes: the gateway runs under `node --cpu-prof` through the c=64
+ * Where the gateway's CPU goes: the gateway runs under `node --cpu-prof` through the c=64 (or --connections)
  * non-streaming load, and its V8 profile is summarized by package (self time) and by source file of
  * this project (time with that file anywhere on the stack).
  */
@@ -173,7 +173,7 @@ export interface ProfileRunOptions {
 export async function runProfile(o: ProfileRunOptions): Promise<void> {
   const dir = mkdtempSync(join(o.logDir, 'cpuprofile-'));
   await configureSimulator(o.simulator.url, { latencyMs: 0, chunks: 16, chunkDelayMs: 0 });
-  const gateway = await startGateway({ storage: o.storage, adminToken: o.adminToken, logFile: join(o.logDir, 'gateway-profiled.log'), cpuProfileDir: dir });
+  const gateway = await startGateway({ storage: o.storage, adminToken: o.adminToken, logFile: join(o.logDir, 'gateway-profiled.log'), cpuProfileDir: dir, nodeFlags: o.args.gatewayNodeFlags });
   let load;
   let window: Window | undefined;
   try {
@@ -182,7 +182,7 @@ export async function runProfile(o: ProfileRunOptions): Promise<void> {
     await runLoad({ url: endpoint.url, method: 'POST', headers: endpoint.headers, body: endpoint.body, connections: 16, durationMs: 1_000, mode: 'full' }, o.args.loadgen);
     await settle(gateway.child.pid);
     const fromUs = Number(process.hrtime.bigint() / 1000n);
-    load = await measure(endpoint, { scenario: 'chat c=64 (profiled)', connections: Number(process.env.BENCH_PROFILE_CONNECTIONS ?? 64), durationMs: o.args.durationMs, mode: 'full', tool: o.args.loadgen, upstreamPid: o.simulator.child.pid });
+    load = await measure(endpoint, { scenario: `chat c=${o.args.profileConnections} (profiled)`, connections: o.args.profileConnections, durationMs: o.args.durationMs, mode: 'full', tool: o.args.loadgen, upstreamPid: o.simulator.child.pid });
     window = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
   } finally {
     await gateway.stop();
@@ -194,7 +194,7 @@ export async function runProfile(o: ProfileRunOptions): Promise<void> {
     throw new Error('the profile holds too few samples inside the load window: its clock does not match process.hrtime here');
   }
   const context = `\`npm run bench -- --profile\`: the gateway under \`node --cpu-prof\` (${o.storage.kind === 'postgres' ? 'native PostgreSQL' : 'PGlite'}), ` +
-    `${o.args.durationMs / 1000} s of c=64 POST /api/ai/chat: ${load.rps} req/s, p50 ${load.latencyMs.p50} ms, ${load.errors} errors, ` +
+    `${o.args.durationMs / 1000} s of c=${o.args.profileConnections} POST /api/ai/chat: ${load.rps} req/s, p50 ${load.latencyMs.p50} ms, ${load.errors} errors, ` +
     `${load.subjectCpuMsPerRequest} ms CPU per request (the profiler's own cost included). Only samples taken while the load ran are counted.`;
   const markdown = renderProfile(summary, context);
   writeFileSync(join(o.resultsDir, 'profile.md'), markdown);

@@ -8,6 +8,7 @@ import type { TargetRecord } from './targetsCheck.ts';
 /** Every line of latest.jsonl is one of these; latest.md is rendered from the same records. */
 export type MetaRecord = { kind: 'meta'; startedAt: string; storage: 'pglite' | 'postgres'; postgresVersion: string | undefined;
   loadgen: string; durationS: number; quick: boolean; peer: string | undefined; costComputed: boolean;
+  nodeFlags?: string[];
   simulator: Record<string, unknown> } & ReturnType<typeof describeMachine>;
 
 /** A scenario group that could not run to the end; the others still did. */
@@ -60,7 +61,7 @@ export function renderMarkdown(records: BenchRecord[], jsonlName = 'latest.jsonl
   if (meta) {
     const storage = meta.storage === 'postgres' ? `native PostgreSQL ${meta.postgresVersion}` : 'embedded PGlite';
     out.push(
-      `Gateway: \`node src/main.ts\` at ${meta.commit}, ${storage}, auth + events + projections + cost on` +
+      `Gateway: \`node ${meta.nodeFlags?.length ? `${meta.nodeFlags.join(' ')} ` : ''}src/main.ts\` at ${meta.commit}, ${storage}, auth + events + projections + cost on` +
       `${meta.costComputed ? '' : ' (**cost was not computed** for the bench model)'}. ` +
       `Load: ${meta.loadgen === 'wrk' && meta.wrk !== 'not installed' ? meta.wrk : 'node load generator'} for whole responses, ` +
       `the node load generator (node:http, keep-alive, performance.now()) for streams; ` +

@@ -102,7 +102,7 @@ async function streamScenarios(s: Session, project: Project) {
 async function clusterScenario(s: Session, project: Project) {
   await s.gateway.stop();
   const workers = 2;
-  const cluster = await startGateway({ storage: s.storage, adminToken: s.adminToken, logFile: join(s.logDir, 'gateway-cluster.log'), clusterWorkers: workers });
+  const cluster = await startGateway({ storage: s.storage, adminToken: s.adminToken, logFile: join(s.logDir, 'gateway-cluster.log'), clusterWorkers: workers, nodeFlags: s.args.gatewayNodeFlags });
   s.gateway = cluster;
   await smokeChat(cluster.url, project);
   await runLoad({ ...gatewayEndpoint(cluster.url, project.apiKey, false, cluster.child.pid), method: 'POST', connections: 16, durationMs: 1_000, mode: 'full' }, s.args.loadgen);
@@ -139,7 +139,7 @@ async function main() {
       await runProfile({ args, simulator, storage, adminToken, logDir, resultsDir: RESULTS_DIR, log });
       return;
     }
-    const gateway = await startGateway({ storage, adminToken, logFile: join(logDir, 'gateway.log') });
+    const gateway = await startGateway({ storage, adminToken, logFile: join(logDir, 'gateway.log'), nodeFlags: args.gatewayNodeFlags });
     const peer = args.peer ? await startPortkey(join(logDir, 'portkey.log')) : undefined;
     const dbStats = storage.databaseUrl ? createDbStats(storage.databaseUrl) : undefined;
     session = { args, logDir, records, record, simulator, storage, gateway, peer, adminToken, dbStats };
@@ -150,6 +150,7 @@ async function main() {
     record({
       kind: 'meta', startedAt: started.toISOString(), ...describeMachine(), storage: storage.kind,
       postgresVersion: storage.version, loadgen: args.loadgen, durationS: args.durationMs / 1000, quick: args.quick,
+      ...(args.gatewayNodeFlags.length ? { nodeFlags: args.gatewayNodeFlags } : {}),
       peer: args.peer, costComputed, simulator: { plain: PLAIN, stream: STREAM },
     });
     await warmUp(s, project);

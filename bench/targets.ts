@@ -134,6 +134,8 @@ export interface GatewayOptions {
   clusterWorkers?: number;
   /** Writes a V8 CPU profile per process into this folder when the gateway exits. */
   cpuProfileDir?: string;
+  /** Extra node flags (--node-flags), to try V8 settings. */
+  nodeFlags?: string[];
 }
 
 /** `node src/main.ts` with everything on, as it runs in production; ready once /ready answers. */
@@ -150,7 +152,7 @@ export async function startGateway(options: GatewayOptions): Promise<Running> {
     LOG_LEVEL: 'info',
     CLUSTER_WORKERS: options.clusterWorkers ? String(options.clusterWorkers) : undefined,
   };
-  const flags = ['--import', ORPHAN_GUARD, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+  const flags = ['--import', ORPHAN_GUARD, ...(options.nodeFlags ?? [])];
   if (options.cpuProfileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
   const child = spawnChild('gateway', process.execPath, [...flags, join(ROOT, 'src/main.ts')], { env, cwd: ROOT, logFile: options.logFile });
   const url = `http://127.0.0.1:${port}`;

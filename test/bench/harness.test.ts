@@ -42,6 +42,15 @@ describe('bench arguments', () => {
     expect([...a.only]).toEqual(['chat', 'lag']);
   });
 
+  it('takes the profiled load\'s connections and extra gateway node flags, checked', () => {
+    expect(parseArgs([]).profileConnections).toBe(64);
+    expect(parseArgs(['--profile', '--connections', '1']).profileConnections).toBe(1);
+    expect(() => parseArgs(['--connections', '0'])).toThrow(/--connections/);
+    expect(parseArgs(['--node-flags', '--max-semi-space-size=2 --max-old-space-size=128']).gatewayNodeFlags)
+      .toEqual(['--max-semi-space-size=2', '--max-old-space-size=128']);
+    expect(() => parseArgs(['--node-flags', '--max-semi-space-size=2; rm -rf /'])).toThrow(/--node-flags/);
+  });
+
   it('refuses what it does not know, naming it', () => {
     expect(() => parseArgs(['--peer', 'kong'])).toThrow(UsageError);
     expect(() => parseArgs(['--only', 'chat,bogus'])).toThrow(/bogus/);
