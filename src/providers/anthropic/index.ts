@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { checkHostRoot } from '../shared/baseUrl.ts';
 import { callSignal } from '../shared/callSignal.ts';
 import { ClientCache } from '../shared/clientCache.ts';
+import { providerFetch } from '../shared/fetch.ts';
 import { ProviderError, type ProviderAdapter } from '../types.ts';
 import { toProviderError } from './errors.ts';
 import { toMessageParams } from './request.ts';
@@ -14,6 +15,7 @@ const clients = new ClientCache((creds) => new Anthropic({
   baseURL: creds.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL,
   // The gateway has one retry policy; the SDK must not add its own.
   maxRetries: 0,
+  fetch: providerFetch,
 }));
 
 export const anthropicAdapter: ProviderAdapter = {
