@@ -4,7 +4,7 @@ import type { Database } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import { START, type Checkpoint, type EventStore } from '../eventstore/port.ts';
 import { yieldToEventLoop } from '../eventstore/wakeup.ts';
-import { applyEvents, type Upcaster } from './applyBatch.ts';
+import { applyEvents, transactionApplying, type Upcaster } from './applyBatch.ts';
 import { lockCheckpoint, readCheckpoints, storeCheckpoint } from './checkpoints.ts';
 import { waitForProjectionLock } from './locks.ts';
 import type { Projection } from './projection.ts';
@@ -70,17 +70,18 @@ export async function rebuildProjection(deps: RebuildDeps, name: string): Promis
     for (;;) {
       const batch = await deps.eventStore.readAll({ after: position, batchSize: deps.batchSize, types: projection.handles });
       if (!batch.caughtUp) {
-        events += await db.transaction().execute((trx) => applyEvents(trx, target, batch.events));
+        events += await transactionApplying(db, (trx, mode) => applyEvents(trx, target, batch.events, mode));
         position = batch.next;
         await yieldToEventLoop();
         continue;
       }
-      await db.transaction().execute(async (trx) => {
+      events += await transactionApplying(db, async (trx, mode) => {
         if (deps.database.kind === 'postgres') await waitForProjectionLock(trx, name);
         await lockCheckpoint(trx, name);
-        events += await applyEvents(trx, target, batch.events);
+        const applied = await applyEvents(trx, target, batch.events, mode);
         await swapTables(trx, projection.tables, scratch, retired);
         await storeCheckpoint(trx, name, batch.next);
+        return applied;
       });
       position = batch.next;
       break;
@@ -137,7 +138,7 @@ async function replayUntil(deps: RebuildDeps, projection: Projection, schema: st
   while (position < goal) {
     const batch = await deps.eventStore.readAll({ after: position, batchSize: deps.batchSize, types: projection.handles });
     const events = batch.events.filter((e) => e.checkpoint <= goal);
-    await db.transaction().execute((trx) => applyEvents(trx, target, events));
+    await transactionApplying(db, (trx, mode) => applyEvents(trx, target, events, mode));
     // Caught up means every event up to the goal has been read (the goal came from an earlier read).
     position = batch.next >= goal || batch.caughtUp ? goal : batch.next;
     await yieldToEventLoop();

@@ -186,6 +186,43 @@ describe.each(availableBackends())('projection runner on %s', (backend) => {
     expect((await rows(failing)).log.map((l) => l.event_id)).toEqual([poison.id]);
   }, 40_000);
 
+  test('a projection with a set-wise apply: batches apply whole, and a failing batch is redone event by event to name the event at fault', async () => {
+    const t = tally(name());
+    const batchSizes: number[] = [];
+    const setWise: Projection = {
+      ...t.projection,
+      // The reference apply, one event at a time, run for the whole batch (what a set-wise
+      // statement would do), failing as a whole when any event in it is poisoned.
+      async applyMany(db, events) {
+        batchSizes.push(events.length);
+        if (events.some((e) => t.crashOn.has(e.id))) throw new Error('set-wise statement failed');
+        for (const e of events) await t.projection.apply(db, e);
+      },
+    };
+    const r = runner([setWise]);
+    const stream = `${t.projection.name}-batch`;
+    const before = [tallied(t, 1), tallied(t, 2)];
+    const poison = tallied(t, 3);
+    const after = tallied(t, 4);
+    t.crashOn.add(poison.id);
+    await store.append(stream, before, { expected: 'no_stream' });
+    const bad = await store.append(stream, [poison], { expected: 2n });
+    const last = await store.append(stream, [after], { expected: 3n });
+    await r.start(); // everything is in the log already: the first batch holds all four
+
+    await until(async () => (await r.lag())[t.projection.name]!.status === 'faulted');
+    const lag = (await r.lag())[t.projection.name]!;
+    expect(lag.failedAt).toBe(bad.checkpoint); // the event at fault, not the batch
+    expect(lag.error).toContain(`crashed after applying ${poison.id}`);
+    expect((await rows(t)).log).toEqual([]); // nothing of the failed batch stayed
+
+    t.crashOn.clear();
+    await r.waitFor(last.checkpoint, [t.projection.name], 15_000);
+    expect((await rows(t)).log.map((l) => l.event_id).sort()).toEqual([...before, poison, after].map((e) => e.id).sort());
+    expect((await rows(t)).totals).toEqual({ [stream]: 10 });
+    expect(batchSizes[0]).toBe(4);
+  }, 40_000);
+
   test('waitFor resolves once projections get there, past events they do not handle, and times out otherwise', async () => {
     const t = tally(name());
     const r = runner([t.projection]);
