@@ -217,6 +217,24 @@ describe.each(availableBackends())('Postgres event store on %s', (backend) => {
       expect(r.caughtUp).toBe(true);
     });
 
+    test('while one batch waits on a locked stream, the next batch is written and commits', async () => {
+      const { store } = opened;
+      const t = randomUUID().slice(0, 8);
+      await store.append(`locked-${t}`, [event('Seed')], { expected: 'no_stream' });
+      await older.query('begin');
+      await older.query('select 1 from es_streams where stream = $1 for update', [`locked-${t}`]);
+      const blocked = store.append(`locked-${t}`, [event('Second')], { expected: 1n });
+      await new Promise((r) => setTimeout(r, 50)); // its batch is in flight, waiting for the row lock
+      const free = await Promise.race([
+        store.append(`free-${t}`, [event('Free')], { expected: 'no_stream' }),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000)),
+      ]);
+      const unblock = older.query('commit');
+      expect(free?.nextVersion).toBe(1n); // not stuck behind the blocked batch
+      await unblock;
+      expect((await blocked).nextVersion).toBe(2n);
+    });
+
     test('an append racing another writer that creates the same stream is decided once that writer commits', async () => {
       const { store } = opened;
       const stream = `race-${randomUUID()}`;

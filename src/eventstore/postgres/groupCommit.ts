@@ -4,8 +4,9 @@ import { yieldToEventLoop } from '../wakeup.ts';
 import { appendBatch, DEFERRED, isRetryable, type AppendRequest, type Outcome } from './append.ts';
 
 /**
- * Group commit: appends that arrive while a batch is being written wait for it, then all go into
- * the next batch together. One batch at a time per process; a lone append pays no extra latency.
+ * Group commit: appends that arrive while batches are being written wait for one to finish, then
+ * all go into the next batch together. At most `maxInFlight` batches at a time per process; a
+ * lone append pays no extra latency.
  *
  * A batch is one statement (`es_append`, run in autocommit: its own transaction). If the statement
  * fails as a whole for a reason that a second run resolves (a stream or an id stored concurrently
@@ -26,6 +27,12 @@ export interface AppendQueueOptions {
   origin: string;
   /** Called after each batch that stored events, with their types (in-process subscribers wake up). */
   onCommitted(types: ReadonlySet<string>): void;
+  /**
+   * Batches written at once (default 1). More than one lets a batch be written while another
+   * waits for its commit; batches lock the streams they share in one order, so they queue on
+   * them instead of deadlocking. PGlite is one session: 1.
+   */
+  maxInFlight?: number;
   /** Most appends sharing one batch; keeps lock hold times and statement size bounded. */
   maxAppendsPerBatch?: number;
   /** Most events in one batch (a single larger append still goes through on its own). */
@@ -48,8 +55,9 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
   const maxAppends = options.maxAppendsPerBatch ?? 500;
   const maxEvents = options.maxEventsPerBatch ?? 2000;
   const maxChars = options.maxCharsPerBatch ?? 8 * 1024 * 1024;
+  const maxInFlight = options.maxInFlight ?? 1;
   const waiting: Pending[] = [];
-  let running: Promise<void> | undefined;
+  const lanes = new Set<Promise<void>>();
 
   const takeBatch = (): Pending[] => {
     let events = 0;
@@ -64,19 +72,20 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
     return waiting.splice(0, n);
   };
 
-  const run = async () => {
-    try {
-      while (waiting.length > 0) {
-        await commit(takeBatch());
-        // Embedded PGlite answers without yielding to the event loop, so a caller that appends
-        // again as soon as its append resolves would keep this loop (and itself) in microtasks
-        // forever: timers and I/O would never run. Yield after every batch; the callers resolved
-        // by it queue their next appends meanwhile, and they go into the next batch together.
-        await yieldToEventLoop();
-      }
-    } finally {
-      running = undefined;
+  /** One writer: takes batches until nothing waits. Up to `maxInFlight` of them run at once. */
+  const lane = async () => {
+    while (waiting.length > 0) {
+      await commit(takeBatch());
+      // Embedded PGlite answers without yielding to the event loop, so a caller that appends
+      // again as soon as its append resolves would keep this loop (and itself) in microtasks
+      // forever: timers and I/O would never run. Yield after every batch; the callers resolved
+      // by it queue their next appends meanwhile, and they go into the next batch together.
+      await yieldToEventLoop();
     }
+  };
+  const startLane = () => {
+    const running: Promise<void> = lane().finally(() => lanes.delete(running));
+    lanes.add(running);
   };
 
   const commit = async (batch: Pending[]) => {
@@ -117,11 +126,11 @@ export function createAppendQueue(options: AppendQueueOptions): AppendQueue {
         let chars = 0;
         for (const s of request.serialized) chars += s.data.length + s.metadata.length;
         waiting.push({ request, chars, resolve, reject });
-        running ??= run();
+        if (lanes.size < maxInFlight) startLane();
       });
     },
     async drain() {
-      while (running) await running;
+      while (lanes.size > 0) await Promise.all(lanes);
     },
   };
 }

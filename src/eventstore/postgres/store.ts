@@ -30,7 +30,11 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Ev
   const wakeup = new WakeupSignal();
   const origin = randomUUID();
   // An idempotent retry resolves without storing anything; waking its readers then costs one read.
-  const queue = createAppendQueue({ db, origin, onCommitted: (types) => wakeup.notify(types) });
+  const queue = createAppendQueue({
+    db, origin, onCommitted: (types) => wakeup.notify(types),
+    // Native Postgres: a second batch is written while the first waits for its WAL flush.
+    maxInFlight: database.kind === 'postgres' ? 2 : 1,
+  });
   const subscriptions = new Set<Subscription>();
   let closed = false;
   let unlisten: Promise<(() => Promise<void>) | undefined> | undefined;
