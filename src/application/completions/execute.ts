@@ -65,9 +65,10 @@ async function recordRequested(app: AppContext, p: PreparedCompletion, metadata:
 
 /**
  * Starts appending CompletionRequested and lets the upstream call run meanwhile, so the append's
- * round trip is not added to the caller's latency. Nothing reaches the client before the append
- * has committed (callers await `recorded` first), and if it fails the upstream call is aborted and
- * no outcome is recorded: the request fails as a whole with the store's error.
+ * round trip is not added to the caller's latency. No content reaches the client before the
+ * append has committed (callers await `recorded` before the first delta and before the outcome; a
+ * slow stream may have sent its headers already), and if it fails the upstream call is aborted
+ * and no outcome is recorded: the request fails as a whole with the store's error.
  */
 function startRequested(app: AppContext, p: PreparedCompletion, metadata: EventMetadata, stream: boolean, clientSignal: AbortSignal) {
   const guard = new AbortController();
