@@ -17,7 +17,8 @@ const projectDecider = (projectId: string): Decider<ProjectState, ProjectCommand
 async function run(app: AppContext, projectId: string, command: ProjectCommand, metadata: EventMetadata, readModels: string[]) {
   const result = await handleCommand(app.eventStore, projectStream(projectId), projectDecider(projectId), command, metadata);
   for (const event of result.events) app.cache.forget(event);
-  if (result.append) await app.awaitProjections(result.append.checkpoint, readModels);
+  // Every project event is audited: an auditor reading the trail right after a change sees it.
+  if (result.append) await app.awaitProjections(result.append.checkpoint, [...readModels, 'audit']);
   return result;
 }
 
