@@ -39,6 +39,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     -- Left to choose, the plan cache re-plans the statements below on every call (custom plans),
     -- which measured three times the cost of the call itself; their shape never changes.
     set plan_cache_mode = force_generic_plan
+    -- A generic plan is made once per connection with the statistics of that moment. Made while
+    -- es_events was small (a fresh database, or any database before it is analyzed; PGlite never
+    -- analyzes on its own), it looked ids up by scanning the whole table on every call, ever
+    -- after: 150 ms per call at 230 000 events. Every table access here is a keyed lookup, so
+    -- scans are ruled out whatever the statistics say.
+    set enable_seqscan = off
+    -- The one table without a key to look up, es_meta (one row), is still scanned, at the cost
+    -- that ruling scans out gives it; a cost that large would have every call JIT-compile it.
+    set jit = off
     as $fn$
     declare
       log_epoch smallint := es_current_epoch();

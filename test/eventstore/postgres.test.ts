@@ -37,6 +37,41 @@ describe.each(availableBackends())('Postgres event store on %s', (backend) => {
     beforeAll(async () => { opened = await openStore(backend); }, 60_000);
     afterAll(async () => { await opened?.close(); });
 
+    test('es_append never scans a table: plans made while the log was small still look events up by key', async () => {
+      // A fresh database holding a few events, written without es_append so that the session's
+      // plans for it are made below: a log of one page, never analyzed, is where a scan looks
+      // cheapest, and the plans outlive that moment. PostgreSQL 15 planned a scan of es_events
+      // for every call here (PGlite's newer planner happened to pick the index).
+      const own = await openStore(backend);
+      try {
+        const batch = (stream: string, ...ids: string[]) => JSON.stringify([{
+          s: stream, x: 'any', e: ids.map((id) => ({ id, type: 'Keyed', sv: 1, data: {}, meta: { actor: 'test' } })),
+        }]);
+        const stream = `keyed-${randomUUID()}`;
+        const first = randomUUID();
+        await sql`insert into es_streams (stream, category, version) values ('seeded-1', 'seeded', 3)`.execute(own.database.db);
+        await sql`insert into es_events (stream, version, id, type, schema_version, data, metadata)
+          select 'seeded-1', v, gen_random_uuid(), 'Seeded', 1, '{}', '{}' from generate_series(1, 3) v`.execute(own.database.db);
+        const scans = await own.database.db.transaction().execute(async (trx) => {
+          // Counts pending in this backend; within one transaction they only grow, so the
+          // difference is what these calls did.
+          const count = async () => (await sql<{ relname: string; seq_scan: string }>`
+            select relname, seq_scan::text from pg_stat_xact_user_tables where relname in ('es_events', 'es_streams') order by relname`.execute(trx)).rows;
+          const before = await count();
+          await sql`select * from es_append(${batch(stream, first)}::jsonb)`.execute(trx);
+          // A retry of the same id and a new event on the same stream: both need the id lookup.
+          await sql`select * from es_append(${batch(stream, first)}::jsonb)`.execute(trx);
+          await sql`select * from es_append(${batch(stream, randomUUID())}::jsonb)`.execute(trx);
+          const after = await count();
+          return after.map((row) => ({ relname: row.relname, seq_scan: Number(row.seq_scan) - Number(before.find((b) => b.relname === row.relname)?.seq_scan ?? 0) }));
+        });
+        expect(scans).toEqual([{ relname: 'es_events', seq_scan: 0 }, { relname: 'es_streams', seq_scan: 0 }]);
+        expect((await own.store.readStream(stream)).events.map((e) => e.type)).toEqual(['Keyed', 'Keyed']);
+      } finally {
+        await own.close();
+      }
+    });
+
     test('es_events refuses UPDATE, DELETE and TRUNCATE', async () => {
       const { store, database } = opened;
       await store.append(`immutable-${randomUUID()}`, [event('Fixed')], { expected: 'no_stream' });
