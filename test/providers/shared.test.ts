@@ -111,13 +111,24 @@ describe('callSignal', () => {
     expect(deadline.signal.aborted).toBe(true);
     expect(deadline.timedOut()).toBe(true);
     expect(deadline.cancelled()).toBe(false);
+    expect((deadline.signal.reason as Error).name).toBe('TimeoutError');
 
     const controller = new AbortController();
-    const cancelled = callSignal({ signal: controller.signal, timeoutMs: 10_000 });
+    using cancelled = callSignal({ signal: controller.signal, timeoutMs: 10_000 });
     controller.abort();
     expect(cancelled.signal.aborted).toBe(true);
     expect(cancelled.cancelled()).toBe(true);
     expect(cancelled.timedOut()).toBe(false);
+  });
+
+  it('ends its deadline with the scope that declared it', async () => {
+    let signal: AbortSignal;
+    {
+      using call = callSignal({ signal: new AbortController().signal, timeoutMs: 20 });
+      signal = call.signal;
+    }
+    await new Promise((r) => setTimeout(r, 60));
+    expect(signal.aborted).toBe(false);
   });
 });
 

@@ -24,7 +24,7 @@ export const anthropicAdapter: ProviderAdapter = {
   checkBaseUrl: (url) => checkHostRoot(url, 'Anthropic', '/v1/messages'),
 
   async chat(creds, request, options) {
-    const call = callSignal(options);
+    using call = callSignal(options);
     try {
       const message = await clients.get(creds).messages.create(
         { ...toMessageParams(request), stream: false },
@@ -37,7 +37,7 @@ export const anthropicAdapter: ProviderAdapter = {
   },
 
   async *chatStream(creds, request, options) {
-    const call = callSignal(options);
+    using call = callSignal(options);
     try {
       const stream = await clients.get(creds).messages.create(
         { ...toMessageParams(request), stream: true },
@@ -60,7 +60,7 @@ export const anthropicAdapter: ProviderAdapter = {
   },
 
   async testConnection(creds, options) {
-    const call = callSignal(options);
+    using call = callSignal(options);
     try {
       await clients.get(creds).models.list({ limit: 1 }, { signal: call.signal, timeout: options.timeoutMs });
       return { probe: 'GET /v1/models?limit=1' };

@@ -26,7 +26,7 @@ export const googleAdapter: ProviderAdapter = {
   checkBaseUrl: (url) => checkHostRoot(url, 'Gemini', `/${GOOGLE_API_VERSION}/models/...`),
 
   async chat(creds, request, options) {
-    const call = callSignal(options);
+    using call = callSignal(options);
     try {
       const params = toGenerateParams(request);
       const response = await clients.get(creds).models.generateContent({
@@ -40,7 +40,7 @@ export const googleAdapter: ProviderAdapter = {
   },
 
   async *chatStream(creds, request, options) {
-    const call = callSignal(options);
+    using call = callSignal(options);
     try {
       const params = toGenerateParams(request);
       const stream = await clients.get(creds).models.generateContentStream({
@@ -61,7 +61,7 @@ export const googleAdapter: ProviderAdapter = {
   },
 
   async testConnection(creds, options) {
-    const call = callSignal(options);
+    using call = callSignal(options);
     try {
       await clients.get(creds).models.list({
         config: { pageSize: 1, abortSignal: call.signal, httpOptions: { timeout: options.timeoutMs } },

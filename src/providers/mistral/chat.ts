@@ -6,7 +6,7 @@ import { toChatParams } from './request.ts';
 import { CompletionStreamTranslator, fromCompletion } from './response.ts';
 
 export async function chat(creds: ProviderCredentials, request: ChatRequest, options: CallOptions): Promise<ChatResult> {
-  const call = callSignal(options);
+  using call = callSignal(options);
   try {
     const response = await mistralClients.get(creds).chat.complete(toChatParams(request), requestOptions(options, call));
     return fromCompletion(response);
@@ -16,7 +16,7 @@ export async function chat(creds: ProviderCredentials, request: ChatRequest, opt
 }
 
 export async function* chatStream(creds: ProviderCredentials, request: ChatRequest, options: CallOptions): AsyncGenerator<StreamEvent> {
-  const call = callSignal(options);
+  using call = callSignal(options);
   try {
     const stream = await mistralClients.get(creds).chat.stream(
       { ...toChatParams(request), stream: true },

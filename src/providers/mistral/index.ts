@@ -17,7 +17,7 @@ export const mistralAdapter: ProviderAdapter = {
   chatStream,
 
   async testConnection(creds, options) {
-    const call = callSignal(options);
+    using call = callSignal(options);
     try {
       await mistralClients.get(creds).models.list({}, requestOptions(options, call));
       return { probe: 'GET /v1/models' };

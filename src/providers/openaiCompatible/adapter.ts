@@ -53,7 +53,7 @@ export function createCompatibleAdapter<P>(provider: CompatibleProvider<P>): Pro
     checkBaseUrl: (url) => provider.checkBaseUrl(url),
 
     async chat(creds, request, options): Promise<ChatResult> {
-      const call = callSignal(options);
+      using call = callSignal(options);
       try {
         const params = provider.toParams(request, false);
         const completion = await clientFor(creds).complete(params, sdkOptions(options, call));
@@ -65,7 +65,7 @@ export function createCompatibleAdapter<P>(provider: CompatibleProvider<P>): Pro
 
     async *chatStream(creds, request, options): AsyncIterable<StreamEvent> {
       // The SDK's own timeout stops counting once headers arrive; the call signal bounds the body too.
-      const call = callSignal(options);
+      using call = callSignal(options);
       const reader = new StreamReader(provider);
       let chunks: AsyncIterable<unknown>;
       try {
@@ -86,7 +86,7 @@ export function createCompatibleAdapter<P>(provider: CompatibleProvider<P>): Pro
     },
 
     async testConnection(creds, options): Promise<ConnectivityResult> {
-      const call = callSignal(options);
+      using call = callSignal(options);
       try {
         await clientFor(creds).listModels(sdkOptions(options, call));
       } catch (err) {
