@@ -1,6 +1,6 @@
 import type { LoadTool } from './load/run.ts';
 
-export const SCENARIO_GROUPS = ['chat', 'stream', 'lag', 'eventstore', 'cluster'] as const;
+export const SCENARIO_GROUPS = ['chat', 'stream', 'lag', 'eventstore', 'longrun', 'cluster'] as const;
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number];
 
 export interface BenchArgs {

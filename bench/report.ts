@@ -1,6 +1,7 @@
 import type { ScenarioRecord } from './compare.ts';
 import type { EventStoreRecord } from './eventstoreScenario.ts';
 import type { LagRecord } from './lag.ts';
+import { LONG_RUN_SCENARIO, longRunTrend } from './longRun.ts';
 import type { describeMachine } from './machine.ts';
 import type { RunRecord } from './measure.ts';
 import type { TargetRecord } from './targetsCheck.ts';
@@ -89,7 +90,7 @@ export function renderMarkdown(records: BenchRecord[], jsonlName = 'latest.jsonl
 
   const cols = ['scenario', 'target', 'tool', 'req/s'];
   const tail = ['p50 ms', 'p90 ms', 'p99 ms', 'errors', 'CPU ms/req', 'peak RSS MB', 'DB transactions/req', 'upstream CPU ms/req', 'machine busy %'];
-  const plain = runs.filter((r) => !r.ttfbMs && !r.target.includes('lag'));
+  const plain = runs.filter((r) => !r.ttfbMs && !r.target.includes('lag') && r.scenario !== LONG_RUN_SCENARIO);
   const plainScenarios = scenarios.filter((s) => s.mode === 'full');
   if (plain.length) {
     out.push('## Non-streaming chat', '',
@@ -139,6 +140,20 @@ export function renderMarkdown(records: BenchRecord[], jsonlName = 'latest.jsonl
         lag.load.rps, lag.load.ok, lag.projectedSucceeded, lag.projectedOutcomes, `≤ ${lag.inFlightAtStop}`, lag.drainMs, lag.noEventLost ? 'yes' : '**no**']),
       '');
     if (load) out.push(`Load during the lag run: ${load.rps} req/s, p50 ${load.latencyMs.p50} ms, p99 ${load.latencyMs.p99} ms, ${load.errors} errors, gateway CPU ${load.subjectCpuMsPerRequest} ms/req.`, '');
+  }
+
+  const longRun = runs.filter((r) => r.scenario === LONG_RUN_SCENARIO);
+  const trend = longRunTrend(runs);
+  if (longRun.length) {
+    out.push('## Long run', '',
+      `The c=64 chat load through the gateway in ${longRun.length} consecutive windows of ${longRun[0]!.durationS} s, ` +
+      'run after the other scenarios, the log and the read models growing all along: a gateway that slows down or keeps ' +
+      'memory as they grow shows it here.', '',
+      header([...cols, ...tail]), ...runRows(longRun, false), '');
+    if (trend) {
+      out.push(`Last window ÷ first: ${trend.rpsRatio}× requests/s, ${trend.cpuRatio ?? '—'}× CPU per request; ` +
+        `peak RSS ${trend.peakRssMB.first ?? '—'} MB in the first window, ${trend.peakRssMB.last ?? '—'} MB in the last.`, '');
+    }
   }
 
   if (es) {

@@ -9,6 +9,7 @@ import { directEndpoint, gatewayEndpoint, peerEndpoint } from './endpoints.ts';
 import { createDbStats, type DbStats } from './dbStats.ts';
 import { runEventStoreScenario } from './eventstoreScenario.ts';
 import { runLagScenario } from './lag.ts';
+import { runLongRun } from './longRun.ts';
 import { runLoad } from './load/run.ts';
 import type { RunRecord } from './measure.ts';
 import { describeMachine } from './machine.ts';
@@ -179,6 +180,11 @@ async function main() {
     });
     await group('eventstore', async () => {
       record(await runEventStoreScenario({ durationMs: args.durationMs, databaseServerUrl: process.env.DATABASE_URL || undefined, logDir }));
+    });
+    await group('longrun', async () => {
+      await configureSimulator(simulator.url, PLAIN);
+      await runLongRun(gatewayEndpoint(gateway.url, project.apiKey, false, gateway.child.pid),
+        { durationMs: args.durationMs, tool: args.loadgen, upstreamPid: simulator.child.pid, dbStats: s.dbStats }, record);
     });
     await group('cluster', async () => {
       if (storage.kind === 'postgres') await clusterScenario(s, project);

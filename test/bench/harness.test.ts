@@ -27,7 +27,7 @@ describe('bench arguments', () => {
   it('defaults to 8 s runs with wrk and every scenario; --quick is 2 s', () => {
     const d = parseArgs([]);
     expect(d).toMatchObject({ durationMs: 8_000, loadgen: 'wrk', peer: undefined, quick: false, profile: false });
-    expect([...d.only]).toEqual(['chat', 'stream', 'lag', 'eventstore', 'cluster']);
+    expect([...d.only]).toEqual(['chat', 'stream', 'lag', 'eventstore', 'longrun', 'cluster']);
     expect(d.name).toBe('latest');
     expect(parseArgs(['--quick'])).toMatchObject({ durationMs: 2_000, name: 'quick' });
     expect(parseArgs(['--name', 'pglite']).name).toBe('pglite');

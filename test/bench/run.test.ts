@@ -46,6 +46,27 @@ describe('npm run bench', () => {
     expect(markdown).toContain('| chat c=64 | gateway | node |');
   }, 120_000);
 
+  it('runs the long run as consecutive gateway windows and sets the last against the first', async () => {
+    const { code, stderr } = await runBench(['--quick', '--duration', '1', '--only', 'longrun', '--loadgen', 'node']);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    const records = readFileSync(`${ROOT}/bench/results/quick.jsonl.tmp`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const runs = records.filter((r) => r.kind === 'run');
+    expect(runs.map((r) => `${r.scenario}/${r.target}`)).toEqual([1, 2, 3, 4, 5, 6].map((w) => `long run c=64/gateway window ${w}`));
+    for (const r of runs) {
+      expect(r.requests).toBeGreaterThan(0);
+      expect(r.subjectCpuMsPerRequest).toBeGreaterThan(0);
+      expect(r.subjectPeakRssMB).toBeGreaterThan(10);
+    }
+    const errors = records.find((r) => r.kind === 'target' && r.target === 'errors through the gateway (all runs)');
+    expect(errors.measured).toBe(`0 of ${runs.reduce((n, r) => n + r.requests, 0)}`);
+    const markdown = readFileSync(`${ROOT}/bench/results/quick.md.tmp`, 'utf8');
+    expect(markdown).toContain('## Long run');
+    expect(markdown).toContain('| long run c=64 | gateway window 6 | node |');
+    const ratio = Math.round((runs[5].rps / runs[0].rps) * 1000) / 1000;
+    expect(markdown).toContain(`Last window ÷ first: ${ratio}× requests/s`);
+    expect(markdown).not.toContain('## Non-streaming chat');
+  }, 120_000);
+
   it('refuses an unknown option with the usage text and exit code 2', async () => {
     const { code, stderr } = await runBench(['--turbo']);
     expect(code).toBe(2);
