@@ -16,22 +16,20 @@ export async function runLongRun(endpoint: Endpoint, shape: Omit<RunShape, 'scen
 }
 
 export interface LongRunTrend {
-  windows: number;
   /** Last window over first: below 1 means the gateway got slower as the run went on. */
-  rpsRatio: number;
+  rpsRatio: number | undefined;
   cpuRatio: number | undefined;
   peakRssMB: { first: number | undefined; last: number | undefined };
 }
 
-export function longRunTrend(runs: RunRecord[]): LongRunTrend | undefined {
-  const windows = runs.filter((r) => r.scenario === LONG_RUN_SCENARIO);
+/** The long run's windows in order, last set against first; undefined for fewer than two. */
+export function longRunTrend(windows: RunRecord[]): LongRunTrend | undefined {
   if (windows.length < 2) return undefined;
   const first = windows[0]!;
   const last = windows.at(-1)!;
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? Math.round((a / b) * 1000) / 1000 : undefined);
   return {
-    windows: windows.length,
-    rpsRatio: ratio(last.rps, first.rps) ?? 0,
+    rpsRatio: ratio(last.rps, first.rps),
     cpuRatio: ratio(last.subjectCpuMsPerRequest, first.subjectCpuMsPerRequest),
     peakRssMB: { first: first.subjectPeakRssMB, last: last.subjectPeakRssMB },
   };

@@ -143,7 +143,7 @@ export function renderMarkdown(records: BenchRecord[], jsonlName = 'latest.jsonl
   }
 
   const longRun = runs.filter((r) => r.scenario === LONG_RUN_SCENARIO);
-  const trend = longRunTrend(runs);
+  const trend = longRunTrend(longRun);
   if (longRun.length) {
     out.push('## Long run', '',
       `The c=64 chat load through the gateway in ${longRun.length} consecutive windows of ${longRun[0]!.durationS} s, ` +
@@ -151,7 +151,7 @@ export function renderMarkdown(records: BenchRecord[], jsonlName = 'latest.jsonl
       'memory as they grow shows it here.', '',
       header([...cols, ...tail]), ...runRows(longRun, false), '');
     if (trend) {
-      out.push(`Last window ÷ first: ${trend.rpsRatio}× requests/s, ${trend.cpuRatio ?? '—'}× CPU per request; ` +
+      out.push(`Last window ÷ first: ${trend.rpsRatio ?? '—'}× requests/s, ${trend.cpuRatio ?? '—'}× CPU per request; ` +
         `peak RSS ${trend.peakRssMB.first ?? '—'} MB in the first window, ${trend.peakRssMB.last ?? '—'} MB in the last.`, '');
     }
   }
